@@ -1,0 +1,34 @@
+// JSON text -> validated GatewayConfig. Every problem is reported with the JSON pointer of the field.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edgegw/common/result.hpp"
+#include "edgegw/control/config_model.hpp"
+
+namespace edgegw::control {
+
+struct ConfigIssue {
+  std::string pointer;  // RFC 6901 JSON pointer, "" for the document root
+  std::string message;  // what is wrong, in one sentence without a trailing period
+};
+
+struct ParsedConfig {
+  GatewayConfig config;         // meaningful only when issues is empty
+  std::vector<ConfigIssue> issues;  // in document order; empty means valid
+  bool ok() const { return issues.empty(); }
+};
+
+// Parses and validates the whole document; never throws, never asserts on input.
+ParsedConfig parse_config(std::string_view json_text);
+
+// Canonical JSON text of a valid config (stable key order, defaults filled in): what the store
+// keeps, what `config show` prints and what `config diff` compares.
+std::string to_canonical_json(const GatewayConfig& config);
+
+// First issue as an Error (code validation) for callers that return Result.
+Error first_issue_error(const ParsedConfig& parsed);
+
+}  // namespace edgegw::control

@@ -1,0 +1,103 @@
+// The data plane's one narrow interface to the control plane. No DPDK header leaks through here.
+//
+// Threading: every member function is called from the control-plane thread (the main lcore);
+// the data plane runs its worker lcore(s) itself. Nothing here blocks on the workers: old tables
+// and removed ports are released later by reclaim(), driven from a control-plane timer.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgegw/common/result.hpp"
+#include "edgegw/dataplane/switch_spec.hpp"
+
+namespace edgegw::dataplane {
+
+struct EalOptions {
+  std::string lcores = "0-1";      // EAL --lcores / -l; first lcore is main, the next is the worker
+  unsigned memory_mb = 512;        // -m
+  bool no_huge = true;             // --no-huge (tests, demo, boxes without reserved hugepages)
+  bool no_pci = true;              // --no-pci (no PCI NICs used)
+  std::string file_prefix;         // --file-prefix; empty: "edgegw-<pid>"; its runtime dir is removed at stop
+  std::vector<std::string> extra;  // further EAL arguments, passed as they are
+  unsigned mbufs = 8191;           // packet buffers in the shared pool
+  // Idle back-off of the worker: after `idle_spins` empty polls it sleeps, doubling from 1 us up to
+  // `idle_sleep_max_us`; the first packet resets it to full-rate polling.
+  unsigned idle_spins = 256;
+  unsigned idle_sleep_max_us = 200;
+};
+
+enum class DropReason : uint8_t {
+  no_mbuf,      // rx or flood copy could not get a buffer
+  tx_full,      // the egress queue refused the packet
+  no_network,   // arrived on a port that belongs to no network
+  malformed,    // shorter than an Ethernet header
+  mtu,          // larger than the egress port's MTU
+  hairpin,      // learned destination is the ingress port: not sent back
+  fdb_full,     // source MAC not learned because the network's FDB was full (packet still forwarded)
+  count_,
+};
+
+const char* drop_reason_name(DropReason reason);
+constexpr unsigned kDropReasonCount = static_cast<unsigned>(DropReason::count_);
+
+struct PortCounters {
+  uint64_t rx_packets = 0;
+  uint64_t rx_bytes = 0;
+  uint64_t tx_packets = 0;
+  uint64_t tx_bytes = 0;
+  uint64_t drops[kDropReasonCount] = {};
+  uint64_t drops_total() const;
+};
+
+struct PortStatus {
+  std::string name;
+  std::string devargs;
+  std::string network;      // "" when in no network
+  int port_id = -1;         // DPDK port id, -1 when the device could not be created
+  bool up = false;          // device started and forwarding
+  std::string reason;       // why it is down ("" when up)
+  bool link_up = false;
+  uint32_t link_speed_mbps = 0;
+  std::string mac;          // xx:xx:xx:xx:xx:xx
+  uint16_t mtu = 0;
+  PortCounters counters;    // the worker's view (what the bridge saw and did)
+  uint64_t hw_rx_missed = 0;  // the device's own imissed + rx errors
+  uint64_t hw_tx_errors = 0;
+};
+
+struct DataplaneStatus {
+  unsigned worker_lcores = 0;
+  uint64_t snapshot_generation = 0;  // increments on every publish
+  uint64_t worker_loops = 0;
+  uint64_t worker_idle_sleeps = 0;
+};
+
+class Dataplane {
+ public:
+  virtual ~Dataplane() = default;
+
+  // Initialises the EAL, the packet pool and RCU, and launches the worker lcore. Once per process
+  // (the EAL cannot be initialised twice).
+  static Result<std::unique_ptr<Dataplane>> start(const EalOptions& options);
+
+  // Brings devices and forwarding tables to `spec`. A device that is missing or fails to start is
+  // reported down with its reason and is not an error; the others forward. Returns an error only
+  // when nothing was changed (e.g. a spec the data plane cannot hold).
+  virtual Result<void> apply(const SwitchSpec& spec) = 0;
+
+  // Releases tables and closes devices that the workers no longer see. Never blocks; call it from a
+  // timer (every few ms). Returns true while something is still waiting for a grace period.
+  virtual bool reclaim() = 0;
+
+  virtual std::vector<PortStatus> ports() const = 0;
+  virtual DataplaneStatus status() const = 0;
+
+  // Stops the workers, stops and closes every port and cleans up the EAL (and its runtime dir).
+  virtual void stop() = 0;
+};
+
+}  // namespace edgegw::dataplane
