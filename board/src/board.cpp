@@ -1,0 +1,116 @@
+// Board descriptor parsing. Strict: unknown fields and wrong types are errors naming the field.
+#include "edgegw/board/board.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace edgegw::board {
+namespace {
+
+using nlohmann::json;
+
+struct Reader {
+  std::string error;
+
+  bool fail(const std::string& pointer, const std::string& message) {
+    if (error.empty()) error = pointer + ": " + message;
+    return false;
+  }
+
+  bool only_fields(const json& obj, const std::string& pointer, const std::set<std::string>& allowed) {
+    for (const auto& [key, _] : obj.items()) {
+      if (!allowed.count(key)) return fail(pointer + "/" + key, "unknown field");
+    }
+    return true;
+  }
+
+  bool string_field(const json& obj, const std::string& pointer, const char* key, std::string* out,
+                    bool required) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return required ? fail(pointer + "/" + key, "is required") : true;
+    if (!it->is_string()) return fail(pointer + "/" + key, "must be a string");
+    *out = it->get<std::string>();
+    return true;
+  }
+
+  bool uint_field(const json& obj, const std::string& pointer, const char* key, unsigned* out,
+                  unsigned lo, unsigned hi) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return true;
+    if (!it->is_number_unsigned() || it->get<uint64_t>() < lo || it->get<uint64_t>() > hi) {
+      return fail(pointer + "/" + key,
+                  "must be an integer between " + std::to_string(lo) + " and " + std::to_string(hi));
+    }
+    *out = static_cast<unsigned>(it->get<uint64_t>());
+    return true;
+  }
+
+  bool bool_field(const json& obj, const std::string& pointer, const char* key, bool* out) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return true;
+    if (!it->is_boolean()) return fail(pointer + "/" + key, "must be a boolean");
+    *out = it->get<bool>();
+    return true;
+  }
+};
+
+}  // namespace
+
+BoardLoad parse_board(std::string_view json_text, std::string name) {
+  BoardLoad out;
+  json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    out.error = ": board descriptor must be a JSON object";
+    return out;
+  }
+  Reader r;
+  BoardDescriptor b;
+  b.name = std::move(name);
+  bool ok = r.only_fields(doc, "", {"model", "arch", "cpus", "ram_mb", "dataplane"}) &&
+            r.string_field(doc, "", "model", &b.model, true) &&
+            r.string_field(doc, "", "arch", &b.arch, true) &&
+            r.uint_field(doc, "", "cpus", &b.cpus, 1, 1024) &&
+            r.uint_field(doc, "", "ram_mb", &b.ram_mb, 64, 1u << 24);
+  if (ok && b.arch != "x86_64" && b.arch != "aarch64") ok = r.fail("/arch", "must be x86_64 or aarch64");
+  if (ok && doc.contains("dataplane")) {
+    const json& dp = doc["dataplane"];
+    if (!dp.is_object()) {
+      ok = r.fail("/dataplane", "must be an object");
+    } else {
+      ok = r.only_fields(dp, "/dataplane", {"lcores", "memory_mb", "no_huge", "no_pci"}) &&
+           r.string_field(dp, "/dataplane", "lcores", &b.dataplane.lcores, false) &&
+           r.uint_field(dp, "/dataplane", "memory_mb", &b.dataplane.memory_mb, 64, 1u << 20) &&
+           r.bool_field(dp, "/dataplane", "no_huge", &b.dataplane.no_huge) &&
+           r.bool_field(dp, "/dataplane", "no_pci", &b.dataplane.no_pci);
+    }
+  }
+  if (!ok) {
+    out.error = r.error;
+    return out;
+  }
+  out.board = std::move(b);
+  return out;
+}
+
+BoardLoad load_board(const std::string& dir, const std::string& name) {
+  bool is_path = name.find('/') != std::string::npos;
+  std::string path = is_path ? name : dir + "/" + name + ".json";
+  std::ifstream in(path);
+  if (!in) {
+    BoardLoad out;
+    out.error = ": cannot read board descriptor " + path;
+    return out;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string stem = name;
+  if (is_path) {
+    stem = path.substr(path.rfind('/') + 1);
+    if (stem.size() > 5 && stem.ends_with(".json")) stem.resize(stem.size() - 5);
+  }
+  return parse_board(ss.str(), stem);
+}
+
+}  // namespace edgegw::board

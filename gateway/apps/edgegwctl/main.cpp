@@ -1,0 +1,173 @@
+// edgegwctl: the command-line client of the edgegw daemon, over its UNIX ctl socket.
+//
+// Exit codes (scripts rely on them; see docs/cli.md):
+//   0 success    1 the command failed    2 usage error    3 daemon unreachable or broken reply
+//   4 config rejected (validation or stale version)      5 `config diff`: documents differ
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "edgegw/cli/ctl_client.hpp"
+#include "edgegw/cli/format.hpp"
+
+namespace {
+
+using nlohmann::json;
+using namespace edgegw::cli;
+
+enum Exit { kOk = 0, kFailed = 1, kUsage = 2, kUnreachable = 3, kRejected = 4, kDiffers = 5 };
+
+const char* kUsageText =
+    "usage: edgegwctl [--json] [--socket PATH] <command>\n"
+    "commands:\n"
+    "  status                     node, config version, data plane and ports\n"
+    "  port list                  ports with live counters\n"
+    "  config show                the active config document\n"
+    "  config apply FILE|-        validate and apply a config document\n"
+    "  config diff FILE|-         what applying FILE would change\n"
+    "  config history [--limit N] stored config versions, newest first\n"
+    "  config rollback VERSION    re-apply an earlier version as a new version\n"
+    "  audit list [--limit N]     the audit log, newest first\n"
+    "options:\n"
+    "  --json          print the daemon's JSON reply instead of tables\n"
+    "  --socket PATH   ctl socket (default $EDGEGW_CTL_SOCKET or /run/edgegw/ctl.sock)\n";
+
+int usage(const std::string& why) {
+  if (!why.empty()) std::cerr << "edgegwctl: " << why << "\n";
+  std::cerr << kUsageText;
+  return kUsage;
+}
+
+bool read_document(const std::string& path, std::string* out, std::string* error) {
+  std::stringstream ss;
+  if (path == "-") {
+    ss << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path);
+    if (!in) {
+      *error = "cannot read " + path;
+      return false;
+    }
+    ss << in.rdbuf();
+  }
+  *out = ss.str();
+  return true;
+}
+
+bool parse_limit(std::vector<std::string>& args, size_t from, json* req) {
+  for (size_t i = from; i < args.size(); ++i) {
+    if (args[i] == "--limit" && i + 1 < args.size()) {
+      char* end = nullptr;
+      unsigned long v = std::strtoul(args[i + 1].c_str(), &end, 10);
+      if (*end || v == 0) return false;
+      (*req)["limit"] = v;
+      ++i;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool as_json = false;
+  const char* env_socket = std::getenv("EDGEGW_CTL_SOCKET");
+  std::string socket = env_socket ? env_socket : "/run/edgegw/ctl.sock";
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--json") {
+      as_json = true;
+    } else if (a == "--socket") {
+      if (i + 1 >= argc) return usage("--socket needs a path");
+      socket = argv[++i];
+    } else if (a == "-h" || a == "--help") {
+      std::cout << kUsageText;
+      return kOk;
+    } else {
+      args.push_back(a);
+    }
+  }
+  if (args.empty()) return usage("");
+
+  json req;
+  std::string noun = args[0], verb = args.size() > 1 ? args[1] : "";
+  std::string doc_path;
+  if (noun == "status" && args.size() == 1) {
+    req = {{"cmd", "status"}};
+  } else if (noun == "port" && verb == "list" && args.size() == 2) {
+    req = {{"cmd", "port.list"}};
+  } else if (noun == "config" && verb == "show" && args.size() == 2) {
+    req = {{"cmd", "config.show"}};
+  } else if (noun == "config" && (verb == "apply" || verb == "diff") && args.size() == 3) {
+    std::string doc, error;
+    if (!read_document(args[2], &doc, &error)) {
+      std::cerr << "edgegwctl: " << error << "\n";
+      return kFailed;
+    }
+    req = {{"cmd", "config." + verb}, {"document", doc}};
+  } else if (noun == "config" && verb == "history") {
+    req = {{"cmd", "config.history"}};
+    if (!parse_limit(args, 2, &req)) return usage("config history takes only --limit N");
+  } else if (noun == "audit" && verb == "list") {
+    req = {{"cmd", "audit.list"}};
+    if (!parse_limit(args, 2, &req)) return usage("audit list takes only --limit N");
+  } else if (noun == "config" && verb == "rollback" && args.size() == 3) {
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(args[2].c_str(), &end, 10);
+    if (*end || v == 0) return usage("rollback needs a version number");
+    req = {{"cmd", "config.rollback"}, {"version", v}};
+  } else {
+    return usage("unknown command");
+  }
+
+  auto reply = ctl_call(socket, req);
+  if (!reply) {
+    std::cerr << "edgegwctl: " << reply.error().message << "\n";
+    return kUnreachable;
+  }
+  const json& r = reply.value();
+  if (!r.value("ok", false)) {
+    const json err = r.contains("error") ? r["error"] : json::object();
+    if (as_json) {
+      std::cout << r.dump(2) << "\n";
+    } else {
+      std::cerr << format_error(err);
+    }
+    std::string code = err.value("code", "");
+    return (code == "validation" || code == "stale_version") ? kRejected : kFailed;
+  }
+  const json result = r.contains("result") ? r["result"] : json();
+  if (as_json) {
+    std::cout << result.dump(2) << "\n";
+  } else if (req["cmd"] == "status") {
+    std::cout << format_status(result);
+  } else if (req["cmd"] == "port.list") {
+    std::cout << format_ports(result);
+  } else if (req["cmd"] == "config.show") {
+    if (result.is_null()) {
+      std::cout << "no config applied\n";
+    } else {
+      std::cout << result["document"].dump(2) << "\n";
+    }
+  } else if (req["cmd"] == "config.history") {
+    std::cout << format_history(result);
+  } else if (req["cmd"] == "audit.list") {
+    std::cout << format_audit(result);
+  } else if (req["cmd"] == "config.diff") {
+    std::string diff = result.value("diff", "");
+    std::cout << (diff.empty() ? "no changes\n" : diff);
+  } else {
+    std::cout << "applied version " << result.value("version", 0) << " (sha256 "
+              << result.value("hash", "").substr(0, 12) << ")\n";
+  }
+  if (req["cmd"] == "config.diff" && result.value("changed", false)) return kDiffers;
+  return kOk;
+}

@@ -1,0 +1,62 @@
+// The control plane's query and command interface. The ctl socket (edgegwctl) and the web API call
+// the same functions, so a command behaves the same whichever way it arrives.
+//
+// Requests and replies are JSON objects: {"cmd": "status"} -> {"ok": true, "result": {...}} or
+// {"ok": false, "error": {"code": "...", "message": "...", "pointer": "...", "issues": [...]}}.
+// Called on the control-plane thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "edgegw/control/apply_service.hpp"
+#include "edgegw/control/bootstrap.hpp"
+#include "edgegw/control/store.hpp"
+#include "edgegw/dataplane/dataplane.hpp"
+
+namespace edgegw::control {
+
+// Line diff of two texts in unified style (---/+++ header, @@ hunks with 3 lines of context).
+// Empty when the texts are equal.
+std::string unified_diff(const std::string& before, const std::string& after, const std::string& before_name,
+                         const std::string& after_name);
+
+struct RequestCounters {
+  uint64_t handled = 0;
+  uint64_t bad_request = 0;  // malformed requests: not JSON, unknown cmd, wrong argument types
+  uint64_t failed = 0;       // well-formed requests whose command failed
+};
+
+class ControlApi {
+ public:
+  ControlApi(const Bootstrap& bootstrap, Store& store, ApplyService& apply, dataplane::Dataplane& dataplane);
+
+  // Dispatches one request (see the header comment); never throws.
+  nlohmann::json handle(const nlohmann::json& request, ConfigSource source, const std::string& actor);
+  // Parses `text` as a request first; a malformed one is answered and counted as bad_request.
+  nlohmann::json handle_text(const std::string& text, ConfigSource source, const std::string& actor);
+
+  nlohmann::json status() const;
+  nlohmann::json ports() const;
+  nlohmann::json config_show() const;
+  nlohmann::json config_history(size_t limit) const;
+
+  const RequestCounters& counters() const { return counters_; }
+
+ private:
+  nlohmann::json reply_error(const Error& e, const std::vector<ConfigIssue>& issues = {});
+  nlohmann::json reply_apply(const ApplyResult& r);
+
+  const Bootstrap& bootstrap_;
+  Store& store_;
+  ApplyService& apply_;
+  dataplane::Dataplane& dataplane_;
+  std::chrono::steady_clock::time_point started_;
+  int64_t started_at_ms_;
+  RequestCounters counters_;
+};
+
+}  // namespace edgegw::control

@@ -1,0 +1,224 @@
+// ControlApi: one dispatch for the ctl socket and the web API.
+#include "edgegw/control/control_api.hpp"
+
+#include "edgegw/common/log.hpp"
+
+namespace edgegw::control {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kProductVersion = "0.1.0";
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+json port_json(const dataplane::PortStatus& p) {
+  json drops = json::object();
+  for (unsigned r = 0; r < dataplane::kDropReasonCount; ++r) {
+    drops[dataplane::drop_reason_name(static_cast<dataplane::DropReason>(r))] = p.counters.drops[r];
+  }
+  return {{"name", p.name},
+          {"network", p.network},
+          {"devargs", p.devargs},
+          {"port_id", p.port_id},
+          {"state", p.up ? "up" : "down"},
+          {"reason", p.reason},
+          {"link_up", p.link_up},
+          {"speed_mbps", p.link_speed_mbps},
+          {"mac", p.mac},
+          {"mtu", p.mtu},
+          {"rx_packets", p.counters.rx_packets},
+          {"rx_bytes", p.counters.rx_bytes},
+          {"tx_packets", p.counters.tx_packets},
+          {"tx_bytes", p.counters.tx_bytes},
+          {"drops_total", p.counters.drops_total()},
+          {"drops", drops},
+          {"hw_rx_missed", p.hw_rx_missed},
+          {"hw_tx_errors", p.hw_tx_errors}};
+}
+
+json version_json(const ConfigVersion& v) {
+  return {{"version", v.version},
+          {"hash", v.hash},
+          {"source", config_source_name(v.source)},
+          {"actor", v.actor},
+          {"status", config_status_name(v.status)},
+          {"created_at_ms", v.created_at_ms},
+          {"applied_at_ms", v.applied_at_ms},
+          {"error", v.error}};
+}
+
+json issues_json(const std::vector<ConfigIssue>& issues) {
+  json out = json::array();
+  for (const ConfigIssue& i : issues) out.push_back({{"pointer", i.pointer}, {"message", i.message}});
+  return out;
+}
+
+// Typed argument readers: a wrong type is a bad request naming the argument.
+const json* arg(const json& req, const char* key) {
+  auto it = req.find(key);
+  return it == req.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+ControlApi::ControlApi(const Bootstrap& bootstrap, Store& store, ApplyService& apply,
+                       dataplane::Dataplane& dataplane)
+    : bootstrap_(bootstrap),
+      store_(store),
+      apply_(apply),
+      dataplane_(dataplane),
+      started_(std::chrono::steady_clock::now()),
+      started_at_ms_(now_ms()) {}
+
+json ControlApi::reply_error(const Error& e, const std::vector<ConfigIssue>& issues) {
+  ++counters_.failed;
+  json err = {{"code", errc_name(e.code)}, {"message", e.message}, {"pointer", e.pointer}};
+  if (!issues.empty()) err["issues"] = issues_json(issues);
+  return {{"ok", false}, {"error", err}};
+}
+
+json ControlApi::reply_apply(const ApplyResult& r) {
+  if (!r.ok) return reply_error(r.error, r.issues);
+  return {{"ok", true}, {"result", {{"version", r.version}, {"hash", r.hash}}}};
+}
+
+json ControlApi::status() const {
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  json config = nullptr;
+  if (auto active = store_.active(); active && active.value()) config = version_json(*active.value());
+  dataplane::DataplaneStatus dp = dataplane_.status();
+  const ApplyCounters& ac = apply_.counters();
+  return {{"product", "edgegw"},
+          {"version", kProductVersion},
+          {"node_id", bootstrap_.node_id},
+          {"board", bootstrap_.board},
+          {"started_at_ms", started_at_ms_},
+          {"uptime_s", uptime.count()},
+          {"config", config},
+          {"dataplane",
+           {{"worker_lcores", dp.worker_lcores},
+            {"generation", dp.snapshot_generation},
+            {"worker_loops", dp.worker_loops},
+            {"worker_idle_sleeps", dp.worker_idle_sleeps}}},
+          {"counters",
+           {{"config.applied", ac.applied},
+            {"config.rejected_invalid", ac.rejected_invalid},
+            {"config.rejected_stale", ac.rejected_stale},
+            {"config.failed", ac.failed},
+            {"ctl.handled", counters_.handled},
+            {"ctl.bad_request", counters_.bad_request}}},
+          {"ports", ports()}};
+}
+
+json ControlApi::ports() const {
+  json out = json::array();
+  for (const dataplane::PortStatus& p : dataplane_.ports()) out.push_back(port_json(p));
+  return out;
+}
+
+json ControlApi::config_show() const {
+  auto active = store_.active();
+  if (!active || !active.value()) return nullptr;
+  const ConfigVersion& v = *active.value();
+  json doc = json::parse(v.document, nullptr, false);
+  return {{"meta", version_json(v)}, {"document", doc}};
+}
+
+json ControlApi::config_history(size_t limit) const {
+  json out = json::array();
+  if (auto h = store_.history(limit)) {
+    for (const ConfigVersion& v : h.value()) out.push_back(version_json(v));
+  }
+  return out;
+}
+
+json ControlApi::handle_text(const std::string& text, ConfigSource source, const std::string& actor) {
+  json req = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (req.is_discarded() || !req.is_object()) {
+    ++counters_.bad_request;
+    return {{"ok", false},
+            {"error", {{"code", "invalid_argument"}, {"message", "request is not a JSON object"}, {"pointer", ""}}}};
+  }
+  return handle(req, source, actor);
+}
+
+json ControlApi::handle(const json& req, ConfigSource source, const std::string& actor) {
+  auto bad = [&](const std::string& pointer, const std::string& message) {
+    ++counters_.bad_request;
+    return json{{"ok", false},
+                {"error", {{"code", "invalid_argument"}, {"message", message}, {"pointer", pointer}}}};
+  };
+  const json* cmd = arg(req, "cmd");
+  if (!cmd || !cmd->is_string()) return bad("/cmd", "must be a string naming the command");
+  const std::string name = cmd->get<std::string>();
+  ++counters_.handled;
+
+  auto limit_arg = [&](size_t def, size_t* out) -> bool {
+    const json* l = arg(req, "limit");
+    if (!l) {
+      *out = def;
+      return true;
+    }
+    if (!l->is_number_unsigned() || l->get<uint64_t>() == 0 || l->get<uint64_t>() > 10000) return false;
+    *out = l->get<size_t>();
+    return true;
+  };
+
+  if (name == "status") return {{"ok", true}, {"result", status()}};
+  if (name == "port.list") return {{"ok", true}, {"result", ports()}};
+  if (name == "config.show") return {{"ok", true}, {"result", config_show()}};
+  if (name == "config.history") {
+    size_t limit = 0;
+    if (!limit_arg(50, &limit)) return bad("/limit", "must be an integer between 1 and 10000");
+    return {{"ok", true}, {"result", config_history(limit)}};
+  }
+  if (name == "audit.list") {
+    size_t limit = 0;
+    if (!limit_arg(50, &limit)) return bad("/limit", "must be an integer between 1 and 10000");
+    auto log = store_.audit_log(limit);
+    if (!log) return reply_error(log.error());
+    json out = json::array();
+    for (const AuditEntry& a : log.value()) {
+      out.push_back({{"id", a.id}, {"ts_ms", a.ts_ms}, {"action", a.action}, {"source", a.source},
+                     {"actor", a.actor}, {"version", a.version}, {"detail", a.detail}});
+    }
+    return {{"ok", true}, {"result", out}};
+  }
+  if (name == "config.apply") {
+    const json* doc = arg(req, "document");
+    if (!doc || !doc->is_string()) return bad("/document", "must be a string holding the config document");
+    return reply_apply(apply_.apply(doc->get<std::string>(), source, actor));
+  }
+  if (name == "config.rollback") {
+    const json* v = arg(req, "version");
+    if (!v || !v->is_number_unsigned()) return bad("/version", "must be a positive integer");
+    return reply_apply(apply_.rollback(v->get<uint64_t>(), source, actor));
+  }
+  if (name == "config.diff") {
+    const json* doc = arg(req, "document");
+    if (!doc || !doc->is_string()) return bad("/document", "must be a string holding the config document");
+    ParsedConfig parsed = parse_config(doc->get<std::string>());
+    if (!parsed.ok()) return reply_error(first_issue_error(parsed), parsed.issues);
+    std::string before;
+    uint64_t active_version = 0;
+    if (auto active = store_.active(); active && active.value()) {
+      before = active.value()->document;
+      active_version = active.value()->version;
+    }
+    std::string after = to_canonical_json(parsed.config);
+    std::string diff = unified_diff(before, after, "active (version " + std::to_string(active_version) + ")",
+                                    "new (version " + std::to_string(parsed.config.version) + ")");
+    return {{"ok", true}, {"result", {{"changed", !diff.empty()}, {"diff", diff},
+                                      {"active_version", active_version},
+                                      {"new_version", parsed.config.version}}}};
+  }
+  --counters_.handled;
+  return bad("/cmd", "unknown command '" + name + "'");
+}
+
+}  // namespace edgegw::control
