@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "edgegw/control/bootstrap.hpp"
 
@@ -61,6 +63,17 @@ TEST(Bootstrap, ErrorsNameTheField) {
     EXPECT_EQ(b.error().pointer, c.pointer) << c.doc;
     EXPECT_EQ(b.error().message, c.message) << c.doc;
   }
+}
+
+TEST(Bootstrap, TheFirmwareBootstrapFileIsValid) {
+  std::ifstream in(std::string(EDGEGW_SOURCE_DIR) + "/firmware/rootfs/etc/edgegw/edgegw.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto doc = nlohmann::json::parse(ss.str());
+  doc.erase("boards_dir");  // the appliance path does not exist on the build machine
+  auto b = parse_bootstrap(doc.dump(), kBoards);
+  ASSERT_TRUE(b) << b.error().to_string();
+  EXPECT_EQ(b->state_dir, "/var/lib/edgegw");
 }
 
 TEST(Bootstrap, UnknownBoardIsAnError) {
