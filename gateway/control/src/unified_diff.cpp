@@ -41,10 +41,10 @@ std::vector<Edit> diff_lines(const std::vector<std::string>& a, const std::vecto
   while (i < a.size() || j < b.size()) {
     if (i < a.size() && j < b.size() && a[i] == b[j]) {
       edits.push_back({' ', i++, j++});
-    } else if (j < b.size() && (i == a.size() || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      edits.push_back({'+', i, j++});
+    } else if (i < a.size() && (j == b.size() || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      edits.push_back({'-', i++, j});  // removals first, as diff -u prints them
     } else {
-      edits.push_back({'-', i++, j});
+      edits.push_back({'+', i, j++});
     }
   }
   return edits;

@@ -47,19 +47,35 @@ class ApplyService {
   ApplyResult apply(std::string_view document, ConfigSource source, const std::string& actor);
 
   // Re-applies the document of an earlier `version` as a new version (max + 1) so versions still
-  // only increase; audited as config.rollback.
+  // only increase; audited as config.rollback with detail "to version N". Only a version that was
+  // applied at some time (applied or superseded) is a rollback target: failed and abandoned versions
+  // never ran successfully, and an abandoned one may be what crashed the process. Errc::not_found
+  // when `version` is not stored, Errc::conflict when it was never applied.
   ApplyResult rollback(uint64_t version, ConfigSource source, const std::string& actor);
 
   // At start-up: marks crashed pending versions abandoned, then applies the last applied version, or
   // `default_document` when the store has none. Kill points cover every step.
+  // Re-publishing the last applied version creates no new version (the store already says applied)
+  // and is audited as config.recovered. The default config is stored as a new version with source
+  // default_config; if failed attempts already used its version number it is renumbered to
+  // max_version() + 1. An invalid default document is Errc::internal (it is compiled in).
   ApplyResult recover(std::string_view default_document);
 
   const std::optional<GatewayConfig>& active() const { return active_; }
   const ApplyCounters& counters() const { return counters_; }
 
  private:
-  ApplyResult apply_parsed(ParsedConfig parsed, ConfigSource source, const std::string& actor,
-                           const std::string& audit_detail);
+  // Stale check, store pending, publish, mark applied, with the kill points between the steps.
+  // `pending_action`/`pending_detail` label the pending row's audit entry (config.pending or
+  // config.rollback).
+  ApplyResult apply_parsed(GatewayConfig config, ConfigSource source, const std::string& actor,
+                           const char* pending_action, const std::string& pending_detail);
+  ApplyResult reject_invalid(const ParsedConfig& parsed, ConfigSource source, const std::string& actor);
+  // Publishes the stored applied version again (restart path): no new version.
+  ApplyResult republish(const ConfigVersion& applied);
+  // After the data plane took new tables that the store then failed to record: puts back the tables
+  // of active_ so what runs is what the store says is applied.
+  void restore_active_tables();
 
   Store& store_;
   dataplane::Dataplane& dataplane_;

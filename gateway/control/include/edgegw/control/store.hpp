@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "edgegw/common/result.hpp"
@@ -37,6 +38,17 @@ struct ConfigVersion {
   std::string error;          // why it failed, when failed
 };
 
+// Audit actions written by the store and the apply service (audit_log.action).
+namespace audit_action {
+inline constexpr const char* kPending = "config.pending";      // stored as pending (store)
+inline constexpr const char* kApplied = "config.applied";      // became the applied version (store)
+inline constexpr const char* kFailed = "config.failed";        // data plane refused it (store)
+inline constexpr const char* kAbandoned = "config.abandoned";  // pending at start-up (store)
+inline constexpr const char* kRejected = "config.rejected";    // invalid or stale; nothing stored
+inline constexpr const char* kRollback = "config.rollback";    // stored as pending, re-offering an old version
+inline constexpr const char* kRecovered = "config.recovered";  // applied version re-published at start-up
+}  // namespace audit_action
+
 struct AuditEntry {
   int64_t id = 0;
   int64_t ts_ms = 0;
@@ -51,20 +63,34 @@ std::string sha256_hex(const std::string& data);
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  // 1: config_versions + audit_log; 2: actor columns, config_versions.applied_at_ms.
+  static constexpr int kSchemaVersion = 2;
 
-  // Opens (creating if needed) the database and migrates it to kSchemaVersion.
+  // Opens (creating if needed) the database and migrates it to kSchemaVersion. Refuses (Errc::conflict)
+  // a database whose schema is newer than kSchemaVersion: it was written by a newer edgegw.
   static Result<std::unique_ptr<Store>> open(const std::string& path);
+
+  // Test hook: like open() but migrates only up to `target_version` (1..kSchemaVersion), so a test
+  // can build an old-schema database, fill it, and prove the later migrations keep its data. Only
+  // schema_version() and integrity_check() are meaningful on a store below kSchemaVersion.
+  static Result<std::unique_ptr<Store>> open_at(const std::string& path, int target_version);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
   int schema_version() const;
 
-  // Inserts `v` as pending (its hash is computed here) and audits it, in one transaction.
-  Result<void> insert_pending(ConfigVersion v);
-  // Makes `version` the applied one; the previously applied becomes superseded. One transaction.
+  // Inserts `v` as pending (its hash is computed here; status, applied_at_ms and error are ignored;
+  // created_at_ms 0 means now) and audits it as `action` (kPending, or kRollback for a rollback)
+  // with `detail` ("" means "sha256 <hash>"), in one transaction.
+  // Errc::conflict when the version is already stored.
+  Result<void> insert_pending(ConfigVersion v, std::string_view action = audit_action::kPending,
+                              std::string_view detail = {});
+  // Makes `version` (which must be pending) the applied one; the previously applied becomes
+  // superseded. One transaction, audited as config.applied. Errc::not_found / Errc::conflict when
+  // the version is missing / not pending.
   Result<void> mark_applied(uint64_t version);
+  // pending -> failed with `error`, audited as config.failed with the error as detail.
   Result<void> mark_failed(uint64_t version, const std::string& error);
   // At start-up: every pending row (a crash happened mid-apply) becomes abandoned. Returns how many.
   Result<int> abandon_pending();
@@ -82,8 +108,11 @@ class Store {
   Result<std::string> integrity_check() const;
 
  private:
-  explicit Store(sqlite3* db);
-  sqlite3* db_;
+  Store(sqlite3* db, int schema_version);
+  static Result<std::unique_ptr<Store>> open_and_migrate(const std::string& path, int target_version);
+
+  sqlite3* db_;          // owned; closed by the destructor
+  int schema_version_;   // PRAGMA user_version after open's migrations
 };
 
 }  // namespace edgegw::control
