@@ -1,5 +1,5 @@
 # Project-wide compile flags: warnings, sanitizers, fault injection.
-add_compile_options(-Wall -Wextra -Wshadow=local -Wnon-virtual-dtor)
+add_compile_options(-Wall -Wextra $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> -Wnon-virtual-dtor)
 if(EDGEGW_WERROR)
   add_compile_options(-Werror)
 endif()

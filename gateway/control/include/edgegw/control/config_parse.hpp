@@ -1,6 +1,7 @@
 // JSON text -> validated GatewayConfig. Every problem is reported with the JSON pointer of the field.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,9 +11,14 @@
 
 namespace edgegw::control {
 
+// Largest document parse_config() reads (1 MiB); transports can refuse bigger bodies before parsing.
+inline constexpr size_t kMaxConfigBytes = size_t{1} << 20;
+
 struct ConfigIssue {
   std::string pointer;  // RFC 6901 JSON pointer, "" for the document root
   std::string message;  // what is wrong, in one sentence without a trailing period
+
+  bool operator==(const ConfigIssue&) const = default;
 };
 
 struct ParsedConfig {

@@ -1,0 +1,54 @@
+// to_canonical_json(): one text per config. Fixed key order, every default written out, so the store,
+// `config show` and `config diff` see the same bytes for the same config.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "edgegw/control/config_parse.hpp"
+
+namespace edgegw::control {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json port_json(const PortConfig& port) {
+  Json out = Json::object();
+  out["name"] = port.name;
+  out["kind"] = port_kind_name(port.kind);
+  switch (port.kind) {
+    case PortKind::af_packet:
+    case PortKind::tap: out["iface"] = port.iface; break;
+    case PortKind::pci: out["pci"] = port.pci; break;
+    case PortKind::vdev: out["devargs"] = port.devargs; break;
+  }
+  out["mtu"] = port.mtu;
+  if (port.mac) out["mac"] = format_mac(*port.mac);
+  out["admin_up"] = port.admin_up;
+  return out;
+}
+
+Json network_json(const NetworkConfig& network) {
+  Json out = Json::object();
+  out["name"] = network.name;
+  out["mode"] = network_mode_name(network.mode);
+  out["ports"] = network.ports;
+  if (network.subnet) out["subnet"] = network.subnet->to_string();
+  out["fdb"] = Json{{"aging_s", network.fdb.aging_s}, {"max_entries", network.fdb.max_entries}};
+  return out;
+}
+
+}  // namespace
+
+std::string to_canonical_json(const GatewayConfig& config) {
+  Json doc = Json::object();
+  doc["version"] = config.version;
+  doc["description"] = config.description;
+  doc["ports"] = Json::array();
+  for (const PortConfig& port : config.ports) doc["ports"].push_back(port_json(port));
+  doc["networks"] = Json::array();
+  for (const NetworkConfig& network : config.networks) doc["networks"].push_back(network_json(network));
+  // replace: a config built in code (not parsed) may hold invalid UTF-8; dumping must not throw.
+  return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace edgegw::control

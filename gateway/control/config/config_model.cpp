@@ -1,0 +1,84 @@
+// The small behaviours of the config model: prefix arithmetic, enum names and lookups by name.
+#include "edgegw/control/config_model.hpp"
+
+#include <cstdio>
+
+namespace edgegw::control {
+namespace {
+
+// Network mask of a prefix length, 0..32 (a shift by 32 would be undefined, hence the special case).
+uint32_t mask_of(uint8_t length) {
+  if (length == 0) return 0;
+  if (length >= 32) return 0xffffffffu;
+  return ~uint32_t{0} << (32 - length);
+}
+
+}  // namespace
+
+std::string format_mac(const MacAddress& mac) {
+  char text[18];
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+                mac[5]);
+  return text;
+}
+
+std::string Ipv4Prefix::to_string() const {
+  return std::to_string((address >> 24) & 0xff) + '.' + std::to_string((address >> 16) & 0xff) + '.' +
+         std::to_string((address >> 8) & 0xff) + '.' + std::to_string(address & 0xff) + '/' +
+         std::to_string(length);
+}
+
+bool Ipv4Prefix::contains(uint32_t addr) const {
+  const uint32_t mask = mask_of(length);
+  return (addr & mask) == (address & mask);
+}
+
+bool Ipv4Prefix::overlaps(const Ipv4Prefix& other) const {
+  // Two prefixes overlap exactly when the shorter one contains the other's network address.
+  return contains(other.address) || other.contains(address);
+}
+
+const char* port_kind_name(PortKind kind) {
+  switch (kind) {
+    case PortKind::af_packet: return "af_packet";
+    case PortKind::tap: return "tap";
+    case PortKind::pci: return "pci";
+    case PortKind::vdev: return "vdev";
+  }
+  return "unknown";
+}
+
+std::optional<PortKind> port_kind_from_name(std::string_view name) {
+  for (PortKind kind : {PortKind::af_packet, PortKind::tap, PortKind::pci, PortKind::vdev}) {
+    if (name == port_kind_name(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+const char* network_mode_name(NetworkMode mode) {
+  switch (mode) {
+    case NetworkMode::bridge: return "bridge";
+  }
+  return "unknown";
+}
+
+std::optional<NetworkMode> network_mode_from_name(std::string_view name) {
+  if (name == network_mode_name(NetworkMode::bridge)) return NetworkMode::bridge;
+  return std::nullopt;
+}
+
+const PortConfig* GatewayConfig::find_port(const std::string& name) const {
+  for (const PortConfig& port : ports) {
+    if (port.name == name) return &port;
+  }
+  return nullptr;
+}
+
+const NetworkConfig* GatewayConfig::find_network(const std::string& name) const {
+  for (const NetworkConfig& network : networks) {
+    if (network.name == name) return &network;
+  }
+  return nullptr;
+}
+
+}  // namespace edgegw::control

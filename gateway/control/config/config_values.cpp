@@ -1,0 +1,166 @@
+// Value syntax checks for the config parser. Pure string functions, so the messages live in one place.
+#include "config_values.hpp"
+
+#include <optional>
+
+#include "config_issues.hpp"
+#include "json_fields.hpp"
+
+namespace edgegw::control::detail {
+namespace {
+
+Error invalid(std::string message) { return make_error(Errc::validation, std::move(message)); }
+
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_printable_ascii(char c) { return c > ' ' && c < 0x7f; }  // no space, no controls
+
+// Hex digit value, or -1.
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Two hex digits at text[at], or nothing.
+std::optional<uint8_t> hex_byte(std::string_view text, size_t at) {
+  const int high = hex_value(text[at]);
+  const int low = hex_value(text[at + 1]);
+  if (high < 0 || low < 0) return std::nullopt;
+  return static_cast<uint8_t>(high * 16 + low);
+}
+
+// A decimal number of 1..max_digits digits without a leading zero ("0" itself is fine), or nothing.
+std::optional<uint32_t> strict_decimal(std::string_view text, size_t max_digits) {
+  if (text.empty() || text.size() > max_digits) return std::nullopt;
+  if (text.size() > 1 && text[0] == '0') return std::nullopt;
+  uint32_t value = 0;
+  for (char c : text) {
+    if (!is_digit(c)) return std::nullopt;
+    value = value * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return value;
+}
+
+std::optional<uint32_t> parse_ipv4_address(std::string_view text) {
+  uint32_t address = 0;
+  for (int octet = 0; octet < 4; ++octet) {
+    const size_t dot = octet < 3 ? text.find('.') : text.size();
+    if (dot == std::string_view::npos) return std::nullopt;
+    const std::optional<uint32_t> value = strict_decimal(text.substr(0, dot), 3);
+    if (!value || *value > 255) return std::nullopt;
+    address = (address << 8) | *value;
+    text.remove_prefix(octet < 3 ? dot + 1 : dot);
+  }
+  return address;
+}
+
+}  // namespace
+
+Result<void> check_object_name(std::string_view name) {
+  bool good = !name.empty() && name.size() <= 15 && is_lower(name[0]);
+  for (char c : name) good = good && (is_lower(c) || is_digit(c) || c == '_' || c == '-');
+  if (good) return {};
+  return invalid("must start with a lowercase letter followed by at most 14 lowercase letters, digits, "
+                 "'_' or '-', got " + quote_text(name));
+}
+
+Result<void> check_iface(std::string_view iface) {
+  if (iface.empty() || iface.size() > kMaxIfaceLength) {
+    return invalid("must be a Linux interface name of 1 to 15 characters, got " + quote_text(iface));
+  }
+  for (char c : iface) {
+    if (!is_printable_ascii(c) || c == '/' || c == ':' || c == ',' || c == '=') {
+      return invalid("must be a Linux interface name of printable ASCII characters other than space, "
+                     "'/', ':', ',' and '=', got " + quote_text(iface));
+    }
+  }
+  if (iface == "." || iface == "..") {
+    return invalid("must be a Linux interface name other than '.' and '..', got " + quote_text(iface));
+  }
+  return {};
+}
+
+Result<std::string> parse_pci_address(std::string_view text) {
+  // DDDD:BB:DD.F
+  bool good = text.size() == 12 && text[4] == ':' && text[7] == ':' && text[10] == '.';
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11}) good = good && hex_value(text[i]) >= 0;
+  good = good && hex_value(text[8]) <= 1 && text[11] >= '0' && text[11] <= '7';
+  if (!good) {
+    return invalid("must be a PCI address 'DDDD:BB:DD.F' in hex (device 00-1f, function 0-7), got " +
+                   quote_text(text));
+  }
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
+Result<void> check_devargs(std::string_view devargs) {
+  bool good = devargs.size() > 4 && devargs.starts_with("net_");
+  for (char c : devargs) good = good && is_printable_ascii(c);
+  if (!good) {
+    return invalid("must be DPDK devargs: 'net_' followed by printable ASCII characters without spaces, got " +
+                   quote_text(devargs));
+  }
+  // All ASCII now, so bytes are characters.
+  if (devargs.size() > kMaxDevargsLength) {
+    return invalid("must be at most " + std::to_string(kMaxDevargsLength) + " characters long, got " +
+                   std::to_string(devargs.size()));
+  }
+  return {};
+}
+
+std::string_view vdev_device_name(std::string_view devargs) { return devargs.substr(0, devargs.find(',')); }
+
+Result<MacAddress> parse_mac(std::string_view text) {
+  MacAddress mac{};
+  bool good = text.size() == 17;
+  for (size_t i = 0; good && i < mac.size(); ++i) {
+    const std::optional<uint8_t> byte = hex_byte(text, i * 3);
+    good = byte.has_value() && (i == 5 || text[i * 3 + 2] == ':');
+    if (good) mac[i] = *byte;
+  }
+  if (!good) return invalid("must be a MAC address 'xx:xx:xx:xx:xx:xx' in hex, got " + quote_text(text));
+  if (mac == MacAddress{}) return invalid("must not be the all-zero MAC address, got " + quote_text(text));
+  if ((mac[0] & 0x01) != 0) {
+    return invalid("must be a unicast MAC address (lowest bit of the first octet clear), got " + quote_text(text));
+  }
+  return mac;
+}
+
+Result<Ipv4Prefix> parse_subnet(std::string_view text) {
+  const size_t slash = text.find('/');
+  std::optional<uint32_t> address;
+  std::optional<uint32_t> length;
+  if (slash != std::string_view::npos) {
+    address = parse_ipv4_address(text.substr(0, slash));
+    length = strict_decimal(text.substr(slash + 1), 2);
+  }
+  if (!address || !length || *length > 32) {
+    return invalid("must be an IPv4 prefix 'a.b.c.d/len', got " + quote_text(text));
+  }
+  if (*length < kMinSubnetLength || *length > kMaxSubnetLength) {
+    return invalid("must have a prefix length between " + std::to_string(kMinSubnetLength) + " and " +
+                   std::to_string(kMaxSubnetLength) + ", got " + quote_text(text));
+  }
+  const Ipv4Prefix prefix{*address, static_cast<uint8_t>(*length)};
+  const uint32_t mask = ~uint32_t{0} << (32 - prefix.length);  // length is 8..30 here
+  if ((prefix.address & ~mask) != 0) {
+    const Ipv4Prefix meant{prefix.address & mask, prefix.length};
+    return invalid("must have all host bits zero, got " + quote_text(text) + " (did you mean " +
+                   quote_text(meant.to_string()) + ")");
+  }
+  return prefix;
+}
+
+Result<void> check_description(std::string_view text) {
+  const size_t length = code_point_count(text);
+  if (length <= kMaxDescriptionLength) return {};
+  return invalid("must be at most " + std::to_string(kMaxDescriptionLength) + " characters long, got " +
+                 std::to_string(length));
+}
+
+}  // namespace edgegw::control::detail

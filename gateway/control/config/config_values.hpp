@@ -1,0 +1,42 @@
+// Syntax of the string values in a config: names, interface names, PCI addresses, devargs, MAC
+// addresses, IPv4 prefixes. Internal to edgegw_config. Each returns the value (in its canonical form
+// where it has one) or an Error whose message is the message ("must ..., got ...").
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "edgegw/common/result.hpp"
+#include "edgegw/control/config_model.hpp"
+
+namespace edgegw::control::detail {
+
+inline constexpr size_t kMaxDescriptionLength = 256;  // code points, as JSON Schema counts
+inline constexpr size_t kMaxDevargsLength = 256;
+inline constexpr size_t kMaxIfaceLength = 15;  // IFNAMSIZ - 1
+inline constexpr uint8_t kMinSubnetLength = 8;
+inline constexpr uint8_t kMaxSubnetLength = 30;  // /31 and /32 leave no room for hosts and a gateway
+
+// Port and network names: [a-z][a-z0-9_-]{0,14}. Short enough for DPDK device names and log lines.
+Result<void> check_object_name(std::string_view name);
+
+// A Linux interface name (dev_valid_name) that also survives DPDK devargs ("iface=<name>,...").
+Result<void> check_iface(std::string_view iface);
+
+// "DDDD:BB:DD.F" in hex, device 00..1f, function 0..7; returned in lowercase.
+Result<std::string> parse_pci_address(std::string_view text);
+
+// Raw devargs of a DPDK virtual network device: "net_" then printable ASCII without spaces.
+Result<void> check_devargs(std::string_view devargs);
+// The DPDK device name in devargs (before the first ','), which must be unique in the process.
+std::string_view vdev_device_name(std::string_view devargs);
+
+// "xx:xx:xx:xx:xx:xx" in hex; unicast and not all-zero.
+Result<MacAddress> parse_mac(std::string_view text);
+
+// "a.b.c.d/len" with len between kMinSubnetLength and kMaxSubnetLength and the host bits zero.
+Result<Ipv4Prefix> parse_subnet(std::string_view text);
+
+Result<void> check_description(std::string_view text);
+
+}  // namespace edgegw::control::detail

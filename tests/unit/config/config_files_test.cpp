@@ -1,0 +1,209 @@
+// The config files the repository ships: the firmware default, the documented examples, the JSON
+// Schema (which must describe exactly what the parser accepts), and the fuzzing corpus and regressions.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config_test_support.hpp"
+#include "edgegw/control/config_parse.hpp"
+
+namespace edgegw::control {
+namespace {
+
+namespace fs = std::filesystem;
+// Ordered, so documents edited here keep their member order (the order issues are reported in).
+using json = nlohmann::ordered_json;
+using test::read_file;
+using test::source_path;
+
+std::string describe(const ParsedConfig& parsed) {
+  std::string all;
+  for (const ConfigIssue& issue : parsed.issues) all += "\n  " + issue.pointer + " : " + issue.message;
+  return all;
+}
+
+std::vector<fs::path> files_in(const fs::path& dir, const std::string& extension = "") {
+  std::vector<fs::path> files;
+  if (!fs::is_directory(dir)) return files;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file() && (extension.empty() || entry.path().extension() == extension)) {
+      files.push_back(entry.path());
+    }
+  }
+  return files;
+}
+
+void expect_valid_and_round_trips(const fs::path& path) {
+  SCOPED_TRACE(path.string());
+  const ParsedConfig parsed = parse_config(read_file(path));
+  ASSERT_TRUE(parsed.ok()) << describe(parsed);
+  const ParsedConfig again = parse_config(to_canonical_json(parsed.config));
+  ASSERT_TRUE(again.ok()) << describe(again);
+  EXPECT_EQ(again.config, parsed.config);
+}
+
+TEST(ShippedConfigs, FirmwareDefaultIsValid) {
+  expect_valid_and_round_trips(source_path("firmware/default-config.json"));
+  const ParsedConfig parsed = parse_config(read_file(source_path("firmware/default-config.json")));
+  EXPECT_FALSE(parsed.config.ports.empty()) << "the default must give a first start a site to run";
+}
+
+TEST(ShippedConfigs, EveryDocumentedExampleIsValid) {
+  const std::vector<fs::path> examples = files_in(source_path("docs/examples"), ".json");
+  ASSERT_GE(examples.size(), 2u) << "docs/examples is missing";
+  for (const fs::path& path : examples) expect_valid_and_round_trips(path);
+}
+
+// The JSON Schema shipped with the product and the parser must agree on the fields of each object.
+class ConfigSchema : public testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string text = read_file(source_path("docs/config.schema.json"));
+    ASSERT_TRUE(json::accept(text)) << "docs/config.schema.json is not JSON";
+    schema_ = json::parse(text);
+  }
+
+  static std::set<std::string> keys_of(const json& object) {
+    std::set<std::string> keys;
+    for (const auto& [key, value] : object.items()) keys.insert(key);
+    return keys;
+  }
+
+  // Every field the parser can produce for each object: the canonical form writes all of them, so
+  // collect its keys over a config that uses every optional field and every port kind.
+  static json canonical_everything() {
+    const ParsedConfig parsed = parse_config(read_file(source_path("docs/examples/branch-office.json")));
+    EXPECT_TRUE(parsed.ok()) << describe(parsed);
+    return json::parse(to_canonical_json(parsed.config));
+  }
+
+  json schema_;
+};
+
+TEST_F(ConfigSchema, IsDraft2020_12) {
+  EXPECT_EQ(schema_.value("$schema", ""), "https://json-schema.org/draft/2020-12/schema");
+}
+
+TEST_F(ConfigSchema, TopLevelPropertiesAreTheFieldsTheParserAccepts) {
+  const json canonical = canonical_everything();
+  EXPECT_EQ(keys_of(schema_["properties"]), keys_of(canonical));
+  EXPECT_EQ(schema_["additionalProperties"], false);
+}
+
+TEST_F(ConfigSchema, ObjectPropertiesAreTheFieldsTheParserAccepts) {
+  const json canonical = canonical_everything();
+  std::set<std::string> port_fields;
+  bool has_mac = false;
+  for (const json& port : canonical["ports"]) {
+    for (const auto& [key, value] : port.items()) port_fields.insert(key);
+    has_mac = has_mac || port.contains("mac");
+  }
+  ASSERT_TRUE(has_mac) << "the example must use every optional port field";
+  EXPECT_EQ(keys_of(schema_["$defs"]["port"]["properties"]), port_fields);
+  EXPECT_EQ(keys_of(schema_["$defs"]["network"]["properties"]), keys_of(canonical["networks"][0]));
+  EXPECT_EQ(keys_of(schema_["$defs"]["fdb"]["properties"]), keys_of(canonical["networks"][0]["fdb"]));
+}
+
+TEST_F(ConfigSchema, RequiredFieldsAreTheOnesTheParserRequires) {
+  const json valid = json::parse(read_file(source_path("docs/examples/demo-site.json")));
+  struct Place {
+    std::string schema_path;  // where the object's schema is
+    std::string pointer;      // an instance of it in the valid document
+  };
+  for (const Place& place : {Place{"", ""}, Place{"/$defs/port", "/ports/0"}, Place{"/$defs/network", "/networks/0"}}) {
+    const json& object_schema = schema_[json::json_pointer(place.schema_path)];
+    for (const json& field : object_schema["required"]) {
+      json document = valid;
+      document[json::json_pointer(place.pointer)].erase(field.get<std::string>());
+      const ParsedConfig parsed = parse_config(document.dump());
+      // Other issues may follow (a port without its name leaves a reference dangling).
+      const ConfigIssue missing{place.pointer, "missing required field '" + field.get<std::string>() + "'"};
+      EXPECT_NE(std::find(parsed.issues.begin(), parsed.issues.end(), missing), parsed.issues.end())
+          << place.pointer << " without " << field << ":" << describe(parsed);
+    }
+  }
+}
+
+TEST_F(ConfigSchema, IntegerRangesAreTheParsersRanges) {
+  struct Place {
+    std::string schema_path;
+    std::string pointer;
+  };
+  const json valid = json::parse(read_file(source_path("docs/examples/demo-site.json")));
+  int checked = 0;
+  for (const Place& place : {Place{"/properties/version", "/version"},
+                             Place{"/$defs/port/properties/mtu", "/ports/0/mtu"},
+                             Place{"/$defs/fdb/properties/aging_s", "/networks/0/fdb/aging_s"},
+                             Place{"/$defs/fdb/properties/max_entries", "/networks/0/fdb/max_entries"}}) {
+    const json& range = schema_[json::json_pointer(place.schema_path)];
+    ASSERT_EQ(range["type"], "integer") << place.schema_path;
+    const auto min = range["minimum"].get<int64_t>();
+    const auto max = range["maximum"].get<int64_t>();
+    for (int64_t value : {min - 1, min, max, max + 1}) {
+      json document = valid;
+      document[json::json_pointer(place.pointer)] = value;
+      const bool accepted = parse_config(document.dump()).ok();
+      EXPECT_EQ(accepted, value >= min && value <= max) << place.pointer << " = " << value;
+      ++checked;
+    }
+    if (range.contains("default")) {
+      json document = valid;
+      // Remove the field (and the version never has a default) to see the parser's default.
+      const json::json_pointer pointer(place.pointer);
+      document[pointer.parent_pointer()].erase(pointer.back());
+      const ParsedConfig parsed = parse_config(document.dump());
+      ASSERT_TRUE(parsed.ok()) << describe(parsed);
+      EXPECT_EQ(json::parse(to_canonical_json(parsed.config))[pointer], range["default"]) << place.pointer;
+    }
+  }
+  EXPECT_EQ(checked, 16);
+}
+
+TEST_F(ConfigSchema, EnumerationsAreTheParsersNames) {
+  std::set<std::string> kinds;
+  for (PortKind kind : {PortKind::af_packet, PortKind::tap, PortKind::pci, PortKind::vdev}) {
+    kinds.insert(port_kind_name(kind));
+  }
+  EXPECT_EQ(schema_["$defs"]["port"]["properties"]["kind"]["enum"].get<std::set<std::string>>(), kinds);
+  EXPECT_EQ(schema_["$defs"]["network"]["properties"]["mode"]["enum"].get<std::set<std::string>>(),
+            std::set<std::string>{network_mode_name(NetworkMode::bridge)});
+}
+
+TEST_F(ConfigSchema, ArrayLimitsAreTheParsersLimits) {
+  EXPECT_EQ(schema_["properties"]["ports"]["maxItems"], kMaxPorts);
+  EXPECT_EQ(schema_["properties"]["networks"]["maxItems"], kMaxNetworks);
+}
+
+// Every fuzzing seed and every input the fuzzer once crashed on: parse_config() must survive each,
+// and what it accepts must survive the canonical round trip (the fuzz target's own check).
+TEST(FuzzInputs, ReplayWithoutCrashing) {
+  const std::vector<fs::path> corpus = files_in(source_path("tests/fuzz/corpus/config"));
+  ASSERT_GE(corpus.size(), 10u) << "the seed corpus is missing";
+  std::vector<fs::path> inputs = corpus;
+  for (const fs::path& path : files_in(source_path("tests/fuzz/regressions/config"))) inputs.push_back(path);
+  size_t valid = 0;
+  for (const fs::path& path : inputs) {
+    SCOPED_TRACE(path.string());
+    const ParsedConfig parsed = parse_config(read_file(path));
+    for (const ConfigIssue& issue : parsed.issues) {
+      EXPECT_FALSE(issue.message.starts_with("internal error")) << issue.message;
+      EXPECT_FALSE(issue.message.empty());
+    }
+    if (!parsed.ok()) continue;
+    ++valid;
+    const ParsedConfig again = parse_config(to_canonical_json(parsed.config));
+    ASSERT_TRUE(again.ok()) << describe(again);
+    EXPECT_EQ(again.config, parsed.config);
+  }
+  EXPECT_GT(valid, 0u) << "the seed corpus should hold valid documents too";
+  EXPECT_LT(valid, corpus.size()) << "the seed corpus should hold invalid documents too";
+}
+
+}  // namespace
+}  // namespace edgegw::control
