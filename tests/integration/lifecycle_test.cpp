@@ -96,7 +96,7 @@ TEST_F(Lifecycle, SighupAppliesANewerDesiredConfigFile) {
   }
   ASSERT_TRUE(applied) << gw.log();
   EXPECT_EQ(gw.status()["config"]["source"], "file");
-  EXPECT_TRUE(pings(a, b));
+  EXPECT_TRUE(pings(a, b)) << gw.status().dump() << "\n" << gw.log();
   EXPECT_TRUE(gw.running());
   EXPECT_EQ(gw.stop(), 0);
 }
@@ -142,7 +142,9 @@ TEST_F(Lifecycle, KillDuringApplyRecoversAtEveryStep) {
     bool has_pb = false;
     for (const json& p : s["ports"]) has_pb |= p["name"] == "pb";
     EXPECT_EQ(has_pb, !step.new_version_survives) << s.dump();
-    if (!step.new_version_survives) EXPECT_TRUE(pings(a, b));
+    if (!step.new_version_survives) {
+      EXPECT_TRUE(pings(a, b));
+    }
     // What happened is in the history: the interrupted version is abandoned (or applied).
     json history = gw.ctl({{"cmd", "config.history"}})["result"];
     bool found = false;

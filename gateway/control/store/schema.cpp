@@ -10,7 +10,7 @@
 //                  also the order in which configs were offered.
 //   hash           TEXT. sha256 hex of `document`; lets the cloud and `config diff` compare
 //                  versions without moving documents around.
-//   source         TEXT. Which path offered it: cli, mqtt, web, default_config, file.
+//   source         TEXT. Which path offered it: cli, mqtt, web, default, file.
 //   actor          TEXT (since schema 2). Who offered it: the cli user, the MQTT client id, the web
 //                  login, "edgegw" for the daemon itself; "" for rows stored by schema 1.
 //   status         TEXT. pending | applied | superseded | failed | abandoned (see store.hpp).

@@ -12,7 +12,7 @@ const char* config_source_name(ConfigSource source) {
     case ConfigSource::cli: return "cli";
     case ConfigSource::mqtt: return "mqtt";
     case ConfigSource::web: return "web";
-    case ConfigSource::default_config: return "default_config";
+    case ConfigSource::default_config: return "default";  // the word users and the contract use
     case ConfigSource::file: return "file";
   }
   return "unknown";

@@ -66,7 +66,9 @@ CommandResult run(const std::vector<std::string>& argv, std::chrono::millisecond
 
 CommandResult sh(const std::string& command, bool check) {
   CommandResult r = run({"/bin/sh", "-c", command});
-  if (check) EXPECT_EQ(r.exit_code, 0) << command << "\n" << r.out;
+  if (check) {
+    EXPECT_EQ(r.exit_code, 0) << command << "\n" << r.out;
+  }
   return r;
 }
 

@@ -67,11 +67,11 @@ TEST_F(StoreSchemaTest, MigrationFromVersion1KeepsData) {
     RawDb raw(path_);
     ASSERT_EQ(raw.exec("INSERT INTO config_versions (version, hash, source, status, document, created_at_ms, "
                        "error) VALUES"
-                       " (1, 'h1', 'default_config', 'superseded', '{\"version\":1}', 1000, ''),"
+                       " (1, 'h1', 'default', 'superseded', '{\"version\":1}', 1000, ''),"
                        " (2, 'h2', 'cli', 'applied', '{\"version\":2}', 2000, ''),"
                        " (3, 'h3', 'mqtt', 'failed', '{\"version\":3}', 3000, 'no such device');"
                        "INSERT INTO audit_log (ts_ms, action, source, version, detail) VALUES"
-                       " (1000, 'config.pending', 'default_config', 1, 'sha256 h1'),"
+                       " (1000, 'config.pending', 'default', 1, 'sha256 h1'),"
                        " (2000, 'config.applied', 'cli', 2, 'supersedes version 1');"),
               "");
   }
