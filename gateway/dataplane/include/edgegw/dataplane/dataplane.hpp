@@ -24,6 +24,9 @@ struct EalOptions {
   std::string file_prefix;         // --file-prefix; empty: "edgegw-<pid>"; its runtime dir is removed at stop
   std::vector<std::string> extra;  // further EAL arguments, passed as they are
   unsigned mbufs = 8191;           // packet buffers in the shared pool
+  // Largest port MTU the data plane accepts. It sizes the packet buffers (a frame always fits one
+  // buffer), so it is fixed at start; apply() rejects a PortSpec::mtu above it.
+  unsigned max_mtu = 1500;
   // Idle back-off of the worker: after `idle_spins` empty polls it sleeps, doubling from 1 us up to
   // `idle_sleep_max_us`; the first packet resets it to full-rate polling.
   unsigned idle_spins = 256;
@@ -38,19 +41,22 @@ enum class DropReason : uint8_t {
   mtu,          // larger than the egress port's MTU
   hairpin,      // learned destination is the ingress port: not sent back
   fdb_full,     // source MAC not learned because the network's FDB was full (packet still forwarded)
+  no_egress,    // flooded, but the network has no other port that is up
   count_,
 };
 
 const char* drop_reason_name(DropReason reason);
 constexpr unsigned kDropReasonCount = static_cast<unsigned>(DropReason::count_);
 
+// Drops are counted on the port where the verdict is made: mtu and tx_full on the egress port, all
+// others on the ingress port.
 struct PortCounters {
   uint64_t rx_packets = 0;
   uint64_t rx_bytes = 0;
   uint64_t tx_packets = 0;
   uint64_t tx_bytes = 0;
   uint64_t drops[kDropReasonCount] = {};
-  uint64_t drops_total() const;
+  uint64_t drops_total() const;  // packets lost; fdb_full is not counted (those packets went on)
 };
 
 struct PortStatus {
@@ -69,11 +75,20 @@ struct PortStatus {
   uint64_t hw_tx_errors = 0;
 };
 
+struct NetworkStatus {
+  std::string name;
+  std::vector<std::string> ports;  // member ports that are up and forwarding
+  uint32_t fdb_entries = 0;        // learned MACs, aged ones included until the worker sweeps them
+  uint32_t fdb_max_entries = 0;
+};
+
 struct DataplaneStatus {
   unsigned worker_lcores = 0;
   uint64_t snapshot_generation = 0;  // increments on every publish
   uint64_t worker_loops = 0;
   uint64_t worker_idle_sleeps = 0;
+  std::vector<int> worker_tids;      // kernel thread ids of the worker lcores (CPU accounting via /proc)
+  bool reclaim_pending = false;      // old tables or removed devices still wait for a grace period
 };
 
 class Dataplane {
@@ -81,19 +96,26 @@ class Dataplane {
   virtual ~Dataplane() = default;
 
   // Initialises the EAL, the packet pool and RCU, and launches the worker lcore. Once per process
-  // (the EAL cannot be initialised twice).
+  // (the EAL cannot be initialised twice): a second call, even after a failed first one or after
+  // stop(), returns Errc::conflict. Needs at least 2 lcores (main + worker).
   static Result<std::unique_ptr<Dataplane>> start(const EalOptions& options);
 
   // Brings devices and forwarding tables to `spec`. A device that is missing or fails to start is
   // reported down with its reason and is not an error; the others forward. Returns an error only
-  // when nothing was changed (e.g. a spec the data plane cannot hold).
+  // when nothing was changed (e.g. a spec the data plane cannot hold: Errc::invalid_argument).
+  // Ports and networks the change does not touch keep forwarding and keep their learned MACs.
+  // Devices that go away (removed, admin down, changed devargs) close in a later reclaim(); a port
+  // that needs such a device's name comes up there, reported "waiting for device ..." until then.
   virtual Result<void> apply(const SwitchSpec& spec) = 0;
 
   // Releases tables and closes devices that the workers no longer see. Never blocks; call it from a
   // timer (every few ms). Returns true while something is still waiting for a grace period.
   virtual bool reclaim() = 0;
 
+  // In SwitchSpec order; ports that were removed are no longer listed.
   virtual std::vector<PortStatus> ports() const = 0;
+  // In SwitchSpec order. Has a default so that test doubles of this interface need not provide it.
+  virtual std::vector<NetworkStatus> networks() const { return {}; }
   virtual DataplaneStatus status() const = 0;
 
   // Stops the workers, stops and closes every port and cleans up the EAL (and its runtime dir).

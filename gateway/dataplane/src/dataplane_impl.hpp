@@ -1,0 +1,101 @@
+// The Dataplane implementation: EAL, packet pool, RCU, one worker lcore, ports and snapshots.
+//
+// Threading: every member function runs on the control-plane thread (main lcore). The worker sees
+// only what is published through `current_` (a Snapshot and the FDB tables it points to) and the
+// WorkerContext; it writes only its counters, its tx buffers and the FDB tables.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "edgegw/dataplane/dataplane.hpp"
+#include "fdb_table.hpp"
+#include "port_device.hpp"
+#include "snapshot.hpp"
+#include "worker.hpp"
+
+struct rte_mempool;
+struct rte_rcu_qsbr;
+
+namespace edgegw::dataplane {
+
+class DataplaneImpl final : public Dataplane {
+ public:
+  explicit DataplaneImpl(EalOptions options) : options_(std::move(options)) {}
+  ~DataplaneImpl() override { stop(); }
+
+  // EAL, pool, RCU, worker launch. On failure everything made so far is undone.
+  Result<void> init();
+
+  Result<void> apply(const SwitchSpec& spec) override;
+  bool reclaim() override;
+  std::vector<PortStatus> ports() const override;
+  std::vector<NetworkStatus> networks() const override;
+  DataplaneStatus status() const override;
+  void stop() override;
+
+ private:
+  // A port of the desired spec and its device, if it has one.
+  struct PortRecord {
+    PortSpec spec;                     // as last applied
+    PortSpec configured;               // what the open device was configured with
+    std::optional<PortDevice> device;  // present while the device is open and forwarding
+    bool waiting_for_release = false;  // its device name is still held by a device being closed
+    std::string reason;                // why it is down ("" when up)
+    uint32_t incarnation = 0;          // see FdbPortRef; new on device creation and network change
+    std::string network;               // network at the last publish
+    PortCounters baseline;             // counters of the port id when this device got it
+  };
+
+  // Everything one publish made unreachable for the worker; freed once the worker passed `token`.
+  struct Retired {
+    uint64_t token = 0;
+    std::unique_ptr<const Snapshot> snapshot;
+    std::vector<std::unique_ptr<FdbTable>> fdbs;
+    std::vector<PortDevice> devices;
+  };
+
+  // Brings records_ towards desired_: removes ports, changes live what can change, opens devices.
+  // Devices that the worker may still poll are handed back in `to_close`.
+  void converge(std::vector<PortDevice>* to_close);
+  void bring_up(PortRecord& record, const std::vector<PortDevice>& to_close);
+  // Compiles and publishes a snapshot of records_ + desired_, retiring the old one with `to_close`.
+  void publish(std::vector<PortDevice> to_close);
+  std::unique_ptr<Snapshot> compile(std::vector<std::unique_ptr<FdbTable>>* dropped_fdbs);
+  bool device_held(const std::string& device_name, const std::vector<PortDevice>& to_close) const;
+  PortCounters counters_of(uint16_t port_id) const;
+  void remove_runtime_dir() const;
+
+  EalOptions options_;
+  std::string file_prefix_;
+  std::string runtime_dir_;
+  bool log_installed_ = false;
+  bool eal_ready_ = false;
+  bool stopped_ = false;
+  uint64_t tsc_hz_ = 0;
+
+  rte_mempool* pool_ = nullptr;
+  rte_rcu_qsbr* rcu_ = nullptr;
+  unsigned worker_lcore_ = 0;
+  bool worker_launched_ = false;
+  std::unique_ptr<WorkerCounters> counters_;
+  std::unique_ptr<TxBuffers> tx_;
+  std::unique_ptr<WorkerContext> worker_;
+
+  std::atomic<const Snapshot*> current_{nullptr};  // what the worker reads
+  std::unique_ptr<const Snapshot> current_owned_;   // owns *current_
+  std::deque<Retired> retired_;                     // oldest first; tokens increase
+
+  SwitchSpec desired_;
+  std::map<std::string, PortRecord> records_;                 // by port name
+  std::map<std::string, std::unique_ptr<FdbTable>> fdbs_;     // by network name: survives applies
+  uint64_t generation_ = 0;
+  uint32_t next_incarnation_ = 0;
+};
+
+}  // namespace edgegw::dataplane

@@ -1,0 +1,102 @@
+// The forwarding database of one bridge network: MAC -> (port, incarnation), with ageing.
+//
+// A fixed-size open-addressing table (linear probing) rather than rte_hash: the worker is its only
+// writer and only reader, so it needs no locks or RCU of its own; it allocates nothing after
+// construction; ageing is a field compare instead of a second structure; deletion is backward-shift
+// so there are no tombstones to degrade lookups; and it is plain C++, so it is tested without the EAL.
+// The table holds at most max_entries MACs in at least 2 * max_entries slots (load <= 50 %), which
+// keeps probe chains short and guarantees that every probe ends at an empty slot.
+//
+// Threading: learn(), lookup(), sweep() are called by the worker lcore only. size() and
+// max_entries() may be read by any thread (the control plane reports them). The table is built by
+// the control plane before it is published and freed by it after an RCU grace period.
+//
+// Time is whatever unit the caller uses for `now` and `aging` (the worker passes TSC cycles, tests
+// pass small integers). An entry whose last_seen is `aging` or more behind `now` is expired: lookups
+// ignore it, learn() reuses its slot, sweep() removes it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+namespace edgegw::dataplane {
+
+// Where a MAC was learned: the DPDK port id plus the port's incarnation, which the control plane
+// changes whenever the port is re-created or changes network. A lookup that finds an old
+// incarnation treats the entry as unknown, so a port leaving a network needs no FDB flush.
+struct FdbPortRef {
+  uint16_t port_id = 0;
+  uint32_t incarnation = 0;
+  bool operator==(const FdbPortRef&) const = default;
+};
+
+enum class FdbLearn : uint8_t {
+  refreshed,  // known MAC on the same port: last_seen updated
+  learned,    // new MAC
+  moved,      // known MAC, now seen on another port (or another incarnation)
+  full,       // new MAC, but max_entries live entries are present: not learned
+};
+
+// A MAC address as the low 48 bits of an integer (byte order of the frame, loaded natively).
+inline uint64_t mac_key(const uint8_t* mac) {
+  uint64_t v = 0;
+  std::memcpy(&v, mac, 6);
+  return v;
+}
+
+class FdbTable {
+ public:
+  struct Slot {
+    uint64_t key = 0;  // mac | kOccupied; 0 = empty
+    uint64_t last_seen = 0;
+    FdbPortRef port;
+  };
+
+  explicit FdbTable(uint32_t max_entries);
+  FdbTable(const FdbTable&) = delete;
+  FdbTable& operator=(const FdbTable&) = delete;
+
+  FdbLearn learn(uint64_t mac, FdbPortRef port, uint64_t now, uint64_t aging);
+
+  // The live entry for `mac`, or nullptr when unknown or expired.
+  const Slot* lookup(uint64_t mac, uint64_t now, uint64_t aging) const {
+    for (uint32_t i = home(mac);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.key == 0) return nullptr;
+      if (s.key == (mac | kOccupied)) return now - s.last_seen < aging ? &s : nullptr;
+    }
+  }
+
+  // Examines the next `budget` slots (round robin) and deletes expired entries. The worker calls it
+  // once per loop so that size() tracks live entries without a full scan at any one time.
+  void sweep(uint64_t now, uint64_t aging, uint32_t budget);
+
+  uint32_t size() const { return size_.load(std::memory_order_relaxed); }
+  uint32_t max_entries() const { return max_entries_; }
+  uint32_t slot_count() const { return mask_ + 1; }
+
+  // Home slot of a MAC; public so that tests can build colliding keys.
+  uint32_t home(uint64_t mac) const {
+    return static_cast<uint32_t>(((mac & kMacMask) * 0x9E3779B97F4A7C15ull) >> shift_) & mask_;
+  }
+
+ private:
+  static constexpr uint64_t kOccupied = 1ull << 63;
+  static constexpr uint64_t kMacMask = (1ull << 48) - 1;
+
+  void erase_at(uint32_t index);
+  void add_size(int delta) {
+    size_.store(size_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
+
+  std::unique_ptr<Slot[]> slots_;
+  uint32_t mask_ = 0;
+  unsigned shift_ = 0;
+  uint32_t max_entries_ = 0;
+  uint32_t sweep_cursor_ = 0;     // worker only
+  std::atomic<uint32_t> size_{0};  // written by the worker only, read by anyone
+};
+
+}  // namespace edgegw::dataplane

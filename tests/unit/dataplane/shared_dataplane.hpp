@@ -1,0 +1,69 @@
+// The one Dataplane of this test binary. The EAL initialises once per process, so every test that
+// needs DPDK shares it: started on first use (--no-huge -m 512, lcores floating over the machine's
+// CPUs, a file prefix unique to this run), stopped by a gtest Environment after the last test, which
+// also checks that the EAL runtime directory is gone.
+#pragma once
+
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "edgegw/dataplane/dataplane.hpp"
+#include "netns_topology.hpp"
+
+namespace edgegw::dataplane::test {
+
+// nullptr when the start failed (see start_error()).
+Dataplane* shared_dataplane();
+std::string start_error();
+std::string shared_file_prefix();
+
+// Calls reclaim() until nothing waits for a grace period; false on timeout.
+bool drain_reclaim(Dataplane& dp, std::chrono::milliseconds timeout = std::chrono::seconds(3));
+
+inline bool running_as_root() { return ::geteuid() == 0; }
+
+// Base fixture for tests that forward real frames: skips when not root, applies an empty spec and
+// drains reclaim in TearDown so every device a test opened is closed before its namespaces go.
+class DataplaneTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  Dataplane* dp_ = nullptr;
+};
+
+// An af_packet port on the host's root-namespace veth end.
+inline PortSpec af_packet_port(const std::string& name, const Host& host, uint16_t mtu = 1500) {
+  PortSpec p;
+  p.name = name;
+  p.devargs = Topology::devargs(host);
+  p.mtu = mtu;
+  return p;
+}
+
+inline BridgeSpec bridge(std::string name, std::vector<std::string> ports, uint32_t aging_s = 300,
+                         uint32_t max_entries = 4096) {
+  return BridgeSpec{std::move(name), std::move(ports), aging_s, max_entries};
+}
+
+// Polls `done` every 5 ms until it is true or `timeout` passes.
+template <class Pred>
+bool wait_until(Pred done, std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// The status of one port by name; a default PortStatus (name "") when it is not listed.
+PortStatus port_status(const Dataplane& dp, const std::string& name);
+NetworkStatus network_status(const Dataplane& dp, const std::string& name);
+
+}  // namespace edgegw::dataplane::test

@@ -1,0 +1,83 @@
+// The running worker: status, power-aware idling, the DPDK log bridge, and start-once.
+#include <rte_log.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "shared_dataplane.hpp"
+
+namespace edgegw::dataplane::test {
+namespace {
+
+// Nanoseconds the thread has run on a CPU (first field of schedstat).
+uint64_t thread_cpu_ns(int tid) {
+  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+  uint64_t ns = 0;
+  f >> ns;
+  return ns;
+}
+
+class WorkerTest : public DataplaneTest {
+ protected:
+  Topology topo_;
+};
+
+TEST_F(WorkerTest, StatusReportsTheWorkerAndEveryPublish) {
+  DataplaneStatus s0 = dp_->status();
+  EXPECT_EQ(s0.worker_lcores, 1u);
+  ASSERT_EQ(s0.worker_tids.size(), 1u);
+  EXPECT_TRUE(std::filesystem::exists("/proc/self/task/" + std::to_string(s0.worker_tids[0])));
+  ASSERT_TRUE(wait_until([&] { return dp_->status().worker_loops > s0.worker_loops; })) << "the worker is not looping";
+  ASSERT_TRUE(dp_->apply(SwitchSpec{}).ok());
+  EXPECT_EQ(dp_->status().snapshot_generation, s0.snapshot_generation + 1);
+}
+
+// An idle gateway (ports up, no traffic) must cost well under 10 % of a core.
+TEST_F(WorkerTest, IdleWorkerUsesLessThanTenPercentOfACore) {
+  const Host& a = topo_.add_host();
+  const Host& b = topo_.add_host();
+  ASSERT_TRUE(dp_->apply({{af_packet_port("pa", a), af_packet_port("pb", b)}, {bridge("lan", {"pa", "pb"})}}).ok());
+  ASSERT_TRUE(drain_reclaim(*dp_));
+  const int tid = dp_->status().worker_tids.at(0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the idle spins
+
+  const DataplaneStatus s0 = dp_->status();
+  const uint64_t cpu0 = thread_cpu_ns(tid);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const uint64_t cpu1 = thread_cpu_ns(tid);
+  const double wall_ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  const DataplaneStatus s1 = dp_->status();
+
+  const double share = static_cast<double>(cpu1 - cpu0) / wall_ns;
+  std::printf("[ idle     ] worker cpu %.2f %% of a core, %lu loops/s, %lu sleeps/s\n", share * 100,
+              static_cast<unsigned long>((s1.worker_loops - s0.worker_loops) * 1e9 / wall_ns),
+              static_cast<unsigned long>((s1.worker_idle_sleeps - s0.worker_idle_sleeps) * 1e9 / wall_ns));
+  RecordProperty("idle_cpu_percent", std::to_string(share * 100));
+  EXPECT_GT(cpu1, cpu0) << "schedstat did not move: wrong thread?";
+  EXPECT_LT(share, 0.10);
+  EXPECT_GT(s1.worker_idle_sleeps, s0.worker_idle_sleeps);
+}
+
+TEST_F(WorkerTest, DpdkLogLinesBecomeEdgegwRecords) {
+  ::testing::internal::CaptureStderr();
+  rte_log(RTE_LOG_ERR, RTE_LOGTYPE_USER1, "USER1: edgegw-test error %d\n", 42);
+  rte_log(RTE_LOG_WARNING, RTE_LOGTYPE_USER1, "USER1: edgegw-test warning\nUSER1: second line\n");
+  rte_log(RTE_LOG_INFO, RTE_LOGTYPE_USER1, "USER1: edgegw-test chatter\n");
+  std::string out = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("level=error comp=dpdk msg=\"USER1: edgegw-test error 42\""), std::string::npos) << out;
+  EXPECT_NE(out.find("level=warn comp=dpdk msg=\"USER1: edgegw-test warning\""), std::string::npos) << out;
+  EXPECT_NE(out.find("level=warn comp=dpdk msg=\"USER1: second line\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("chatter"), std::string::npos) << "DPDK INFO is edgegw debug: " << out;
+}
+
+TEST_F(WorkerTest, SecondStartInTheSameProcessIsRefused) {
+  auto again = Dataplane::start(EalOptions{});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::conflict);
+}
+
+}  // namespace
+}  // namespace edgegw::dataplane::test
