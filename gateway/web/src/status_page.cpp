@@ -20,7 +20,7 @@ const char* status_page_html() {
   .card b { display: block; font-size: 1.2rem; }
   table { border-collapse: collapse; background: #fff; width: 100%; }
   th, td { border: 1px solid #d8dee4; padding: .35rem .6rem; text-align: right; font-variant-numeric: tabular-nums; }
-  th:first-child, td:first-child, td.l { text-align: left; }
+  th:first-child, td:first-child, .l { text-align: left; }
   .up { color: #1a7f37; font-weight: 600; } .down { color: #cf222e; font-weight: 600; }
   #err { color: #cf222e; }
 </style>
@@ -35,7 +35,7 @@ const char* status_page_html() {
   <div class="card">Drops<b id="drops">-</b></div>
 </div>
 <table id="ports">
-  <thead><tr><th>Port</th><th>Network</th><th>State</th><th>RX pkts</th><th>RX bytes</th><th>TX pkts</th><th>TX bytes</th><th>Drops</th></tr></thead>
+  <thead><tr><th>Port</th><th class="l">Network</th><th class="l">State</th><th>RX pkts</th><th>RX bytes</th><th>TX pkts</th><th>TX bytes</th><th>Drops</th></tr></thead>
   <tbody></tbody>
 </table>
 <script>
