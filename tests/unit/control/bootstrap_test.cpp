@@ -28,7 +28,7 @@ TEST(Bootstrap, MissingFileMeansDefaultsFromTheBoard) {
 TEST(Bootstrap, FileOverridesBoard) {
   auto b = parse_bootstrap(R"({"node_id":"edge-7","board":"generic-aarch64","log_level":"debug",
       "management":{"http_listen":"0.0.0.0:9000"},"state_dir":"/s","run_dir":"/r",
-      "dataplane":{"memory_mb":256,"no_huge":true,"eal_extra":["--log-level=8"],"idle_sleep_max_us":50}})",
+      "dataplane":{"memory_mb":256,"no_huge":true,"eal_extra":["--log-level=8"],"idle_sleep_max_us":50,"max_mtu":9000}})",
                            kBoards);
   ASSERT_TRUE(b) << b.error().to_string();
   EXPECT_EQ(b->node_id, "edge-7");
@@ -39,6 +39,7 @@ TEST(Bootstrap, FileOverridesBoard) {
   EXPECT_TRUE(b->eal.no_huge);      // the file wins
   EXPECT_EQ(b->eal.memory_mb, 256u);
   EXPECT_EQ(b->eal.idle_sleep_max_us, 50u);
+  EXPECT_EQ(b->eal.max_mtu, 9000u);
   EXPECT_EQ(b->eal.extra, std::vector<std::string>{"--log-level=8"});
   EXPECT_EQ(b->ctl_socket(), "/r/ctl.sock");
 }
