@@ -112,6 +112,11 @@ TEST_F(Forwarding, HttpRejectsWhatItDoesNotServe) {
                             "head -c 200000 /dev/zero | curl -sS -i -X GET --data-binary @- http://127.0.0.1:" +
                                 std::to_string(gw.http_port()) + "/api/v1/status"});
   EXPECT_NE(huge.out.find("HTTP/1.1 413"), std::string::npos) << huge.out;
+  // Every refusal is counted.
+  CommandResult status = gw.http_get("/api/v1/status");
+  json counters = json::parse(status.out.substr(status.out.find("\r\n\r\n") + 4))["counters"];
+  EXPECT_EQ(counters["http.not_found"], 1);
+  EXPECT_EQ(counters["http.bad_request"], 2) << counters.dump();
   CommandResult page = gw.http_get("/");
   EXPECT_NE(page.out.find("text/html"), std::string::npos);
   EXPECT_NE(page.out.find("/api/v1/status"), std::string::npos);

@@ -37,7 +37,13 @@ HttpResponse route(const HttpRequest& request, control::ControlApi& api, HttpCou
     r.body = status_page_html();
     return r;
   }
-  if (path == "/api/v1/status") return json_response(200, api.status());
+  if (path == "/api/v1/status") {
+    nlohmann::json status = api.status();
+    status["counters"]["http.requests"] = counters.requests;
+    status["counters"]["http.bad_request"] = counters.bad_request;
+    status["counters"]["http.not_found"] = counters.not_found;
+    return json_response(200, status);
+  }
   if (path == "/api/v1/ports") return json_response(200, api.ports());
   if (path == "/api/v1/config") {
     nlohmann::json show = api.config_show();
