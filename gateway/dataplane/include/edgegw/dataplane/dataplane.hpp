@@ -42,6 +42,8 @@ enum class DropReason : uint8_t {
   hairpin,      // learned destination is the ingress port: not sent back
   fdb_full,     // source MAC not learned because the network's FDB was full (packet still forwarded)
   no_egress,    // flooded, but the network has no other port that is up
+  unknown_vlan, // tagged (or untagged) in a way that matches none of the port's memberships
+  mac_limit,    // source MAC not learned: the port's mac_limit was reached (packet still forwarded)
   count_,
 };
 
@@ -62,7 +64,10 @@ struct PortCounters {
 struct PortStatus {
   std::string name;
   std::string devargs;
-  std::string network;      // "" when in no network
+  std::string network;      // first network it is a member of, "" when in none
+  std::vector<std::string> networks;  // every network it is a member of (several on a trunk)
+  uint16_t queues = 0;      // queue pairs in use
+  uint32_t macs_learned = 0;  // learned MACs behind this port, across its networks
   int port_id = -1;         // DPDK port id, -1 when the device could not be created
   bool up = false;          // device started and forwarding
   std::string reason;       // why it is down ("" when up)
@@ -82,6 +87,15 @@ struct NetworkStatus {
   uint32_t fdb_max_entries = 0;
 };
 
+struct FdbEntryStatus {
+  std::string mac;     // xx:xx:xx:xx:xx:xx
+  std::string port;
+  uint16_t vlan = 0;   // the member's tags the MAC was learned on (0 = untagged)
+  uint16_t outer_vlan = 0;
+  bool is_static = false;
+  uint32_t age_s = 0;  // seconds since last seen (0 for static entries)
+};
+
 struct DataplaneStatus {
   unsigned worker_lcores = 0;
   uint64_t snapshot_generation = 0;  // increments on every publish
@@ -89,6 +103,11 @@ struct DataplaneStatus {
   uint64_t worker_idle_sleeps = 0;
   std::vector<int> worker_tids;      // kernel thread ids of the worker lcores (CPU accounting via /proc)
   bool reclaim_pending = false;      // old tables or removed devices still wait for a grace period
+  // Worker cost: TSC cycles spent in loop iterations that received packets, and those packets.
+  // busy_cycles / busy_packets is the cycles per packet the benchmark reports.
+  uint64_t busy_cycles = 0;
+  uint64_t busy_packets = 0;
+  uint64_t tsc_hz = 0;
 };
 
 class Dataplane {
@@ -116,6 +135,8 @@ class Dataplane {
   virtual std::vector<PortStatus> ports() const = 0;
   // In SwitchSpec order. Has a default so that test doubles of this interface need not provide it.
   virtual std::vector<NetworkStatus> networks() const { return {}; }
+  // The FDB of one network (learned and static entries); empty when the network does not exist.
+  virtual std::vector<FdbEntryStatus> fdb(const std::string& /*network*/) const { return {}; }
   virtual DataplaneStatus status() const = 0;
 
   // Stops the workers, stops and closes every port and cleans up the EAL (and its runtime dir).

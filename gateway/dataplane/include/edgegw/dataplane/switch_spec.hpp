@@ -16,19 +16,45 @@ namespace edgegw::dataplane {
 // ("0000:03:00.0"). One DPDK port per device. Changing a port's devargs re-creates its device.
 // An af_packet port forwards whatever its kernel interface carries, including what that
 // interface's own stack sends: give it no addresses (and no IPv6) and bring it up.
+// What a port is to the switch. Network modes (control) decide which roles a network may hold;
+// the data plane forwards the same way for all of them.
+enum class PortRole : uint8_t {
+  physical,  // a NIC or any device standing for the outside (af_packet, tap, pci, pcap, memif)
+  guest,     // a guest's NIC (vhost-user), or a local workload on a veth
+  host,      // the box itself: a kernel tap interface carrying the box's own traffic
+};
+
 struct PortSpec {
   std::string name;     // stable id of the port across applies
   std::string devargs;  // DPDK device: "0000:03:00.0" or "net_af_packet_lan,iface=eg-lan0"
   uint16_t mtu = 1500;  // changed live when the driver can, else the device is re-created
   std::optional<std::array<uint8_t, 6>> mac;  // unset: the device's own (a set MAC stays until re-created)
   bool admin_up = true;  // false closes the device (link down); true opens it again
+  PortRole role = PortRole::physical;
+  uint16_t queues = 1;     // rx/tx queue pairs asked for; fewer when the driver has fewer
+  uint32_t mac_limit = 0;  // most MACs learned behind this port across its networks, 0 = no limit
+};
+
+// A port's membership of one network. A port may be in several networks only with distinct tags
+// (a trunk); at most one untagged membership per port. Frames inside the switch are untagged:
+// tags are checked and stripped on ingress, pushed on egress.
+struct BridgeMember {
+  std::string port;         // a name from SwitchSpec::ports
+  uint16_t vlan = 0;        // 802.1Q VID 1..4094 (C-tag, TPID 0x8100); 0 = untagged (access)
+  uint16_t outer_vlan = 0;  // QinQ S-tag VID (TPID 0x88a8) outside `vlan`; 0 = none; needs vlan
+};
+
+struct StaticMac {
+  std::array<uint8_t, 6> mac{};
+  std::string port;  // a member port of the same network; never aged, never moved by learning
 };
 
 struct BridgeSpec {
-  std::string name;                // stable id of the network across applies
-  std::vector<std::string> ports;  // names from SwitchSpec::ports
+  std::string name;  // stable id of the network across applies
+  std::vector<BridgeMember> members;
   uint32_t fdb_aging_s = 300;
-  uint32_t fdb_max_entries = 4096;
+  uint32_t fdb_max_entries = 4096;  // learned entries; static ones do not count
+  std::vector<StaticMac> static_macs;
 };
 
 struct SwitchSpec {
