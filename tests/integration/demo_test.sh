@@ -19,7 +19,7 @@ check() {  # check DESCRIPTION PATTERN
 check "ping crosses the bridge" "5 packets transmitted, 5 received, 0% packet loss"
 check "TCP transfer intact" "sha256 matches on both ends"
 check "edgegwctl status printed" "^edgegw 0\.1\.0  node edgegw-demo"
-check "both ports up" "^uplink +site +up"
+check "both ports up" "^uplink +[a-z]+ +site +up"
 check "status endpoint answered" "\"node_id\": \"edgegw-demo\""
 check "cleanup ran" "^done$"
 for leftover in "ip netns list | grep -E '^egw-(uplink|lanhost)'" "ip -o link show | grep -E ': egw-(up|lan)[:@]'"; do

@@ -32,6 +32,7 @@ namespace asio = boost::asio;
 using control::Bootstrap;
 
 constexpr auto kReclaimPeriod = std::chrono::milliseconds(10);
+constexpr auto kHostAddressRetryPeriod = std::chrono::seconds(1);
 
 Result<Bootstrap> load(const DaemonOptions& o) {
   auto b = control::load_bootstrap(o.bootstrap_path, EDGEGW_BOARDS_DIR);
@@ -132,7 +133,11 @@ int run_daemon(const DaemonOptions& options) {
   }
   dataplane::Dataplane& dataplane = *dp.value();
 
-  control::ApplyService apply(*store.value(), dataplane);
+  // vhost-user sockets the switch serves (server mode) live in <run_dir>/vhost unless a port names
+  // its own; DPDK creates the socket but not the directory.
+  const std::string vhost_dir = b.run_dir + "/vhost";
+  std::filesystem::create_directories(vhost_dir, fec);
+  control::ApplyService apply(*store.value(), dataplane, control::SwitchCompileOptions{vhost_dir});
   control::ApplyResult recovered = apply.recover(firmware::default_config_json());
   if (!recovered.ok) {
     log::error("daemon", "could not restore any config; running with no ports",
@@ -160,10 +165,23 @@ int run_daemon(const DaemonOptions& options) {
     reclaim_timer.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
       dataplane.reclaim();
+      dataplane.capture_poll_all();  // drains capture rings into their files
       arm_reclaim();
     });
   };
   arm_reclaim();
+
+  // Host port addresses that could not be set yet (their tap appears once the data plane made it).
+  asio::steady_timer host_address_timer(io);
+  std::function<void()> arm_host_addresses = [&] {
+    host_address_timer.expires_after(kHostAddressRetryPeriod);
+    host_address_timer.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      apply.retry_host_addresses();
+      arm_host_addresses();
+    });
+  };
+  arm_host_addresses();
 
   asio::signal_set stop_signals(io, SIGINT, SIGTERM);
   asio::signal_set reload_signal(io, SIGHUP);
@@ -172,6 +190,7 @@ int run_daemon(const DaemonOptions& options) {
     log::info("daemon", "stopping", {{"signal", signo == SIGINT ? "SIGINT" : "SIGTERM"}});
     reload_signal.cancel();
     reclaim_timer.cancel();
+    host_address_timer.cancel();
     ctl.value()->stop();
     if (http) http.value()->stop();
     io.stop();

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "edgegw/cli/capture.hpp"
 #include "edgegw/cli/ctl_client.hpp"
 #include "edgegw/cli/format.hpp"
 
@@ -27,12 +28,17 @@ const char* kUsageText =
     "commands:\n"
     "  status                     node, config version, data plane and ports\n"
     "  port list                  ports with live counters\n"
+    "  port show NAME             one port: settings, state, every counter and drop reason\n"
+    "  network list               networks with members and FDB usage\n"
+    "  network show NAME          one network: members with tags and state, FDB entries\n"
     "  config show                the active config document\n"
     "  config apply FILE|-        validate and apply a config document\n"
     "  config diff FILE|-         what applying FILE would change\n"
     "  config history [--limit N] stored config versions, newest first\n"
     "  config rollback VERSION    re-apply an earlier version as a new version\n"
     "  audit list [--limit N]     the audit log, newest first\n"
+    "  capture PORT [--count N] [--filter EXPR] [--snaplen N] [--duration S] [--direction rx|tx|both]\n"
+    "          -w FILE.pcapng     mirror a port's packets into a pcapng file (Ctrl-C stops)\n"
     "options:\n"
     "  --json          print the daemon's JSON reply instead of tables\n"
     "  --socket PATH   ctl socket (default $EDGEGW_CTL_SOCKET or /run/edgegw/ctl.sock)\n";
@@ -97,6 +103,8 @@ int main(int argc, char** argv) {
   }
   if (args.empty()) return usage("");
 
+  if (args[0] == "capture") return run_capture(socket, {args.begin() + 1, args.end()}, as_json);
+
   json req;
   std::string noun = args[0], verb = args.size() > 1 ? args[1] : "";
   std::string doc_path;
@@ -104,6 +112,10 @@ int main(int argc, char** argv) {
     req = {{"cmd", "status"}};
   } else if (noun == "port" && verb == "list" && args.size() == 2) {
     req = {{"cmd", "port.list"}};
+  } else if ((noun == "port" || noun == "network") && verb == "show" && args.size() == 3) {
+    req = {{"cmd", noun + ".show"}, {"name", args[2]}};
+  } else if (noun == "network" && verb == "list" && args.size() == 2) {
+    req = {{"cmd", "network.list"}};
   } else if (noun == "config" && verb == "show" && args.size() == 2) {
     req = {{"cmd", "config.show"}};
   } else if (noun == "config" && (verb == "apply" || verb == "diff") && args.size() == 3) {
@@ -151,6 +163,12 @@ int main(int argc, char** argv) {
     std::cout << format_status(result);
   } else if (req["cmd"] == "port.list") {
     std::cout << format_ports(result);
+  } else if (req["cmd"] == "port.show") {
+    std::cout << format_port(result);
+  } else if (req["cmd"] == "network.list") {
+    std::cout << format_networks(result);
+  } else if (req["cmd"] == "network.show") {
+    std::cout << format_network(result);
   } else if (req["cmd"] == "config.show") {
     if (result.is_null()) {
       std::cout << "no config applied\n";

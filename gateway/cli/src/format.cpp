@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <ctime>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace edgegw::cli {
 namespace {
@@ -24,6 +27,47 @@ int64_t num(const json& obj, const char* key) {
   if (!obj.is_object()) return 0;
   auto it = obj.find(key);
   return (it != obj.end() && it->is_number()) ? it->get<int64_t>() : 0;
+}
+
+// "site, v20" from a port's "networks" (an older daemon sends only "network").
+std::string networks_text(const json& p) {
+  const json networks = p.is_object() && p.contains("networks") ? p["networks"] : json();
+  if (!networks.is_array()) return str(p, "network");
+  std::string text;
+  for (const json& n : networks) {
+    if (n.is_string()) text += (text.empty() ? "" : ", ") + n.get<std::string>();
+  }
+  return text.empty() ? "-" : text;
+}
+
+std::string state_text(const json& p) {
+  std::string state = str(p, "state");
+  if (state == "down" && str(p, "reason") != "-") state += " (" + str(p, "reason") + ")";
+  return state;
+}
+
+std::string link_text(const json& p) {
+  if (!p.is_object()) return "down";
+  if (p.contains("link") && p["link"].is_string()) return p["link"].get<std::string>();
+  return p.value("link_up", false) ? "up" : "down";
+}
+
+// "10" for a tag, "-" for none (0).
+std::string tag_text(const json& obj, const char* key) {
+  const int64_t tag = num(obj, key);
+  return tag == 0 ? "-" : std::to_string(tag);
+}
+
+// "key  value" lines with the keys padded to one width; rows whose value is "" are left out.
+std::string key_values(const std::vector<std::pair<std::string, std::string>>& rows) {
+  size_t width = 0;
+  for (const auto& [key, value] : rows) width = std::max(width, key.size());
+  std::string out;
+  for (const auto& [key, value] : rows) {
+    if (value.empty()) continue;
+    out += key + std::string(width - key.size() + 2, ' ') + value + "\n";
+  }
+  return out;
 }
 
 }  // namespace
@@ -78,16 +122,15 @@ std::string format_ports(const json& ports) {
   std::vector<std::vector<std::string>> rows;
   if (ports.is_array()) {
     for (const json& p : ports) {
-      std::string state = str(p, "state");
-      if (state == "down" && str(p, "reason") != "-") state += " (" + str(p, "reason") + ")";
-      rows.push_back({str(p, "name"), str(p, "network"), state, p.value("link_up", false) ? "up" : "down",
+      rows.push_back({str(p, "name"), str(p, "role"), networks_text(p), state_text(p), link_text(p),
                       std::to_string(num(p, "rx_packets")), std::to_string(num(p, "rx_bytes")),
                       std::to_string(num(p, "tx_packets")), std::to_string(num(p, "tx_bytes")),
                       std::to_string(num(p, "drops_total"))});
     }
   }
-  return format_table({"PORT", "NETWORK", "STATE", "LINK", "RX-PKTS", "RX-BYTES", "TX-PKTS", "TX-BYTES", "DROPS"},
-                      rows, {false, false, false, false, true, true, true, true, true});
+  return format_table(
+      {"PORT", "ROLE", "NETWORKS", "STATE", "LINK", "RX-PKTS", "RX-BYTES", "TX-PKTS", "TX-BYTES", "DROPS"}, rows,
+      {false, false, false, false, false, true, true, true, true, true});
 }
 
 std::string format_status(const json& s) {
@@ -149,6 +192,108 @@ std::string format_error(const json& error) {
   std::string pointer = str(error, "pointer");
   out << "error: " << (pointer != "-" ? pointer + ": " : "") << str(error, "message") << "\n";
   return out.str();
+}
+
+}  // namespace edgegw::cli
+
+namespace edgegw::cli {
+
+std::string format_port(const json& p) {
+  std::string link = link_text(p);
+  if (link == "up" && num(p, "speed_mbps") > 0) link += ", " + std::to_string(num(p, "speed_mbps")) + " Mb/s";
+  std::string macs = std::to_string(num(p, "macs_learned")) + " learned";
+  macs += num(p, "mac_limit") > 0 ? ", limit " + std::to_string(num(p, "mac_limit")) : ", no limit";
+  std::string address = str(p, "address") == "-" ? "" : str(p, "address");
+  if (!address.empty() && str(p, "host_address_error") != "-") address += " (not set: " + str(p, "host_address_error") + ")";
+  std::string tags;
+  const json memberships = p.is_object() && p.contains("memberships") ? p["memberships"] : json();
+  if (memberships.is_array()) {
+    for (const json& m : memberships) {
+      std::string one = str(m, "network");
+      if (num(m, "vlan") != 0) one += " vlan " + std::to_string(num(m, "vlan"));
+      if (num(m, "outer_vlan") != 0) one += " outer " + std::to_string(num(m, "outer_vlan"));
+      tags += (tags.empty() ? "" : ", ") + one;
+    }
+  }
+  std::string out = key_values({{"port", str(p, "name")},
+                                {"kind", str(p, "kind")},
+                                {"role", str(p, "role")},
+                                {"state", state_text(p)},
+                                {"link", link},
+                                {"networks", tags.empty() ? networks_text(p) : tags},
+                                {"devargs", str(p, "devargs")},
+                                {"iface", str(p, "iface") == "-" ? "" : str(p, "iface")},
+                                {"socket", str(p, "socket") == "-" ? "" : str(p, "socket")},
+                                {"address", address},
+                                {"mac", str(p, "mac")},
+                                {"mtu", std::to_string(num(p, "mtu"))},
+                                {"queues", std::to_string(num(p, "queues"))},
+                                {"macs", macs}});
+  std::vector<std::vector<std::string>> rows;
+  for (const char* counter : {"rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "hw_rx_missed", "hw_tx_errors",
+                              "drops_total"}) {
+    rows.push_back({counter, std::to_string(num(p, counter))});
+  }
+  const json drops = p.is_object() && p.contains("drops") ? p["drops"] : json();
+  if (drops.is_object()) {
+    for (const auto& [reason, count] : drops.items()) {
+      rows.push_back({"drop." + reason, count.is_number() ? std::to_string(count.get<int64_t>()) : "-"});
+    }
+  }
+  return out + "\n" + format_table({"COUNTER", "VALUE"}, rows, {false, true});
+}
+
+std::string format_networks(const json& networks) {
+  std::vector<std::vector<std::string>> rows;
+  if (networks.is_array()) {
+    for (const json& n : networks) {
+      const json members = n.is_object() && n.contains("members") ? n["members"] : json();
+      std::string names;
+      if (members.is_array()) {
+        for (const json& m : members) {
+          if (m.is_string()) names += (names.empty() ? "" : ", ") + m.get<std::string>();
+        }
+      }
+      const size_t count = members.is_array() ? members.size() : 0;
+      rows.push_back({str(n, "name"), str(n, "mode"), str(n, "subnet"), names.empty() ? "-" : names,
+                      std::to_string(num(n, "members_up")) + "/" + std::to_string(count),
+                      std::to_string(num(n, "fdb_entries")) + "/" + std::to_string(num(n, "fdb_max_entries"))});
+    }
+  }
+  return format_table({"NETWORK", "MODE", "SUBNET", "MEMBERS", "UP", "FDB"}, rows,
+                      {false, false, false, false, true, true});
+}
+
+std::string format_network(const json& n) {
+  std::string out = key_values({{"network", str(n, "name")},
+                                {"mode", str(n, "mode")},
+                                {"subnet", str(n, "subnet")},
+                                {"fdb", std::to_string(num(n, "fdb_entries")) + " of " +
+                                            std::to_string(num(n, "fdb_max_entries")) + " learned, aging " +
+                                            std::to_string(num(n, "fdb_aging_s")) + "s"}});
+  std::vector<std::vector<std::string>> members;
+  const json member_list = n.is_object() && n.contains("members") ? n["members"] : json();
+  if (member_list.is_array()) {
+    for (const json& m : member_list) {
+      members.push_back({str(m, "port"), tag_text(m, "vlan"), tag_text(m, "outer_vlan"), str(m, "role"),
+                         state_text(m)});
+    }
+  }
+  out += "\n" + format_table({"MEMBER", "VLAN", "OUTER", "ROLE", "STATE"}, members,
+                             {false, true, true, false, false});
+  std::vector<std::vector<std::string>> entries;
+  const json fdb = n.is_object() && n.contains("fdb") ? n["fdb"] : json();
+  if (fdb.is_array()) {
+    for (const json& e : fdb) {
+      const bool is_static = e.is_object() && e.value("static", false);
+      entries.push_back({str(e, "mac"), str(e, "port"), tag_text(e, "vlan"), tag_text(e, "outer_vlan"),
+                         is_static ? "static" : "learned",
+                         is_static ? "-" : format_duration(num(e, "age_s"))});
+    }
+  }
+  out += "\n" + format_table({"MAC", "PORT", "VLAN", "OUTER", "TYPE", "AGE"}, entries,
+                             {false, false, true, true, false, true});
+  return out;
 }
 
 }  // namespace edgegw::cli

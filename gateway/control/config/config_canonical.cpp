@@ -15,15 +15,27 @@ Json port_json(const PortConfig& port) {
   Json out = Json::object();
   out["name"] = port.name;
   out["kind"] = port_kind_name(port.kind);
+  out["role"] = port_role_name(port.role);
   switch (port.kind) {
     case PortKind::af_packet:
     case PortKind::tap: out["iface"] = port.iface; break;
     case PortKind::pci: out["pci"] = port.pci; break;
     case PortKind::vdev: out["devargs"] = port.devargs; break;
+    // The default socket depends on the run directory, which the document does not know: an
+    // unset socket stays unset.
+    case PortKind::vhost:
+      if (!port.socket.empty()) out["socket"] = port.socket;
+      break;
+    case PortKind::host:
+      out["iface"] = port.iface;
+      if (port.address) out["address"] = port.address->to_string();
+      break;
   }
   out["mtu"] = port.mtu;
   if (port.mac) out["mac"] = format_mac(*port.mac);
   out["admin_up"] = port.admin_up;
+  out["queues"] = port.queues;
+  out["mac_limit"] = port.mac_limit;
   return out;
 }
 
@@ -31,7 +43,21 @@ Json network_json(const NetworkConfig& network) {
   Json out = Json::object();
   out["name"] = network.name;
   out["mode"] = network_mode_name(network.mode);
-  out["ports"] = network.ports;
+  out["ports"] = Json::array();
+  for (const NetworkMember& m : network.ports) {
+    // An untagged member is written as its name, the form most documents use.
+    if (m.vlan == 0) {
+      out["ports"].push_back(m.port);
+      continue;
+    }
+    Json member = Json{{"port", m.port}, {"vlan", m.vlan}};
+    if (m.outer_vlan != 0) member["outer_vlan"] = m.outer_vlan;
+    out["ports"].push_back(std::move(member));
+  }
+  out["static_macs"] = Json::array();
+  for (const StaticMacConfig& s : network.static_macs) {
+    out["static_macs"].push_back(Json{{"mac", format_mac(s.mac)}, {"port", s.port}});
+  }
   if (network.subnet) out["subnet"] = network.subnet->to_string();
   out["fdb"] = Json{{"aging_s", network.fdb.aging_s}, {"max_entries", network.fdb.max_entries}};
   return out;

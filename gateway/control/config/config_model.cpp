@@ -28,6 +28,10 @@ std::string Ipv4Prefix::to_string() const {
          std::to_string(length);
 }
 
+std::string Ipv4HostAddress::to_string() const { return Ipv4Prefix{address, length}.to_string(); }
+
+Ipv4Prefix Ipv4HostAddress::prefix() const { return Ipv4Prefix{address & mask_of(length), length}; }
+
 bool Ipv4Prefix::contains(uint32_t addr) const {
   const uint32_t mask = mask_of(length);
   return (addr & mask) == (address & mask);
@@ -44,26 +48,59 @@ const char* port_kind_name(PortKind kind) {
     case PortKind::tap: return "tap";
     case PortKind::pci: return "pci";
     case PortKind::vdev: return "vdev";
+    case PortKind::vhost: return "vhost";
+    case PortKind::host: return "host";
   }
   return "unknown";
 }
 
 std::optional<PortKind> port_kind_from_name(std::string_view name) {
-  for (PortKind kind : {PortKind::af_packet, PortKind::tap, PortKind::pci, PortKind::vdev}) {
+  for (PortKind kind :
+       {PortKind::af_packet, PortKind::tap, PortKind::pci, PortKind::vdev, PortKind::vhost, PortKind::host}) {
     if (name == port_kind_name(kind)) return kind;
   }
   return std::nullopt;
 }
 
+const char* port_role_name(PortRole role) {
+  switch (role) {
+    case PortRole::physical: return "physical";
+    case PortRole::guest: return "guest";
+    case PortRole::host: return "host";
+  }
+  return "unknown";
+}
+
+std::optional<PortRole> port_role_from_name(std::string_view name) {
+  for (PortRole role : {PortRole::physical, PortRole::guest, PortRole::host}) {
+    if (name == port_role_name(role)) return role;
+  }
+  return std::nullopt;
+}
+
+PortRole default_port_role(PortKind kind) {
+  switch (kind) {
+    case PortKind::vhost: return PortRole::guest;
+    case PortKind::host: return PortRole::host;
+    default: return PortRole::physical;
+  }
+}
+
 const char* network_mode_name(NetworkMode mode) {
   switch (mode) {
     case NetworkMode::bridge: return "bridge";
+    case NetworkMode::host_only: return "host-only";
+    case NetworkMode::isolated: return "isolated";
   }
   return "unknown";
 }
 
 std::optional<NetworkMode> network_mode_from_name(std::string_view name) {
-  if (name == network_mode_name(NetworkMode::bridge)) return NetworkMode::bridge;
+  for (NetworkMode mode : {NetworkMode::bridge, NetworkMode::host_only, NetworkMode::isolated}) {
+    if (name == network_mode_name(mode)) return mode;
+  }
+  // A synonym: the canonical form writes "isolated".
+  if (name == "internal") return NetworkMode::isolated;
   return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 // Value syntax checks for the config parser. Pure string functions, so the messages live in one place.
 #include "config_values.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "config_issues.hpp"
@@ -131,7 +132,10 @@ Result<MacAddress> parse_mac(std::string_view text) {
   return mac;
 }
 
-Result<Ipv4Prefix> parse_subnet(std::string_view text) {
+namespace {
+
+// "a.b.c.d/len" with len in the subnet range; the host bits are left to the caller.
+Result<Ipv4Prefix> parse_prefix_text(std::string_view text) {
   const size_t slash = text.find('/');
   std::optional<uint32_t> address;
   std::optional<uint32_t> length;
@@ -146,7 +150,15 @@ Result<Ipv4Prefix> parse_subnet(std::string_view text) {
     return invalid("must have a prefix length between " + std::to_string(kMinSubnetLength) + " and " +
                    std::to_string(kMaxSubnetLength) + ", got " + quote_text(text));
   }
-  const Ipv4Prefix prefix{*address, static_cast<uint8_t>(*length)};
+  return Ipv4Prefix{*address, static_cast<uint8_t>(*length)};
+}
+
+}  // namespace
+
+Result<Ipv4Prefix> parse_subnet(std::string_view text) {
+  Result<Ipv4Prefix> parsed = parse_prefix_text(text);
+  if (!parsed) return parsed;
+  const Ipv4Prefix prefix = *parsed;
   const uint32_t mask = ~uint32_t{0} << (32 - prefix.length);  // length is 8..30 here
   if ((prefix.address & ~mask) != 0) {
     const Ipv4Prefix meant{prefix.address & mask, prefix.length};
@@ -154,6 +166,43 @@ Result<Ipv4Prefix> parse_subnet(std::string_view text) {
                    quote_text(meant.to_string()) + ")");
   }
   return prefix;
+}
+
+Result<Ipv4HostAddress> parse_host_address(std::string_view text) {
+  Result<Ipv4Prefix> parsed = parse_prefix_text(text);
+  if (!parsed) return parsed.error();
+  const uint32_t host_mask = ~(~uint32_t{0} << (32 - parsed->length));  // length is 8..30 here
+  const uint32_t host_bits = parsed->address & host_mask;
+  if (host_bits == 0) {
+    return invalid("must be a host address, not the network address of its prefix, got " + quote_text(text));
+  }
+  if (host_bits == host_mask) {
+    return invalid("must be a host address, not the broadcast address of its prefix, got " + quote_text(text));
+  }
+  return Ipv4HostAddress{parsed->address, parsed->length};
+}
+
+Result<void> check_socket_path(std::string_view path) {
+  bool good = path.size() > 1 && path[0] == '/';
+  for (char c : path) good = good && is_printable_ascii(c) && c != ',' && c != '=';
+  if (!good) {
+    return invalid("must be an absolute path of printable ASCII characters other than space, ',' and '=', got " +
+                   quote_text(path));
+  }
+  // Every component after a '/': none may be "." or ".." (the path must say where it is plainly).
+  for (size_t start = 1; start <= path.size();) {
+    const size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view component = path.substr(start, end - start);
+    if (component == "." || component == "..") {
+      return invalid("must be an absolute path without '.' or '..' components, got " + quote_text(path));
+    }
+    start = end + 1;
+  }
+  if (path.size() > kMaxSocketPathLength) {
+    return invalid("must be at most " + std::to_string(kMaxSocketPathLength) + " characters long, got " +
+                   std::to_string(path.size()));
+  }
+  return {};
 }
 
 Result<void> check_description(std::string_view text) {

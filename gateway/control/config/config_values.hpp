@@ -14,6 +14,7 @@ namespace edgegw::control::detail {
 inline constexpr size_t kMaxDescriptionLength = 256;  // code points, as JSON Schema counts
 inline constexpr size_t kMaxDevargsLength = 256;
 inline constexpr size_t kMaxIfaceLength = 15;  // IFNAMSIZ - 1
+inline constexpr size_t kMaxSocketPathLength = 107;  // sun_path holds 108 bytes with the final NUL
 inline constexpr uint8_t kMinSubnetLength = 8;
 inline constexpr uint8_t kMaxSubnetLength = 30;  // /31 and /32 leave no room for hosts and a gateway
 
@@ -36,6 +37,13 @@ Result<MacAddress> parse_mac(std::string_view text);
 
 // "a.b.c.d/len" with len between kMinSubnetLength and kMaxSubnetLength and the host bits zero.
 Result<Ipv4Prefix> parse_subnet(std::string_view text);
+
+// "a.b.c.d/len" of an interface: len as for subnets, host bits neither all zero nor all one.
+Result<Ipv4HostAddress> parse_host_address(std::string_view text);
+
+// A vhost-user socket path: absolute, printable ASCII without space, ',' or '=' (it goes into DPDK
+// devargs), no "." or ".." component, at most kMaxSocketPathLength bytes.
+Result<void> check_socket_path(std::string_view path);
 
 Result<void> check_description(std::string_view text);
 

@@ -14,6 +14,7 @@
 #include "edgegw/common/fault.hpp"
 #include "edgegw/common/log.hpp"
 #include "edgegw/dataplane/dataplane.hpp"
+#include "host_interface.hpp"
 
 namespace edgegw::control {
 namespace {
@@ -37,8 +38,25 @@ std::string issue_text(const ConfigIssue& issue) {
 
 }  // namespace
 
-ApplyService::ApplyService(Store& store, dataplane::Dataplane& dataplane)
-    : store_(store), dataplane_(dataplane) {}
+ApplyService::ApplyService(Store& store, dataplane::Dataplane& dataplane, SwitchCompileOptions options)
+    : store_(store),
+      dataplane_(dataplane),
+      options_(std::move(options)),
+      host_addresses_(std::make_unique<HostAddresses>()) {}
+
+ApplyService::~ApplyService() = default;
+
+std::string ApplyService::host_address_error(const std::string& port) const {
+  return host_addresses_->error_for(port);
+}
+
+void ApplyService::retry_host_addresses() { host_addresses_->retry(); }
+
+void ApplyService::sync_host_addresses() {
+  // A failure here does not undo the apply: the data plane runs the config, and the port's status
+  // says why its address is missing.
+  host_addresses_->sync(active_ ? *active_ : GatewayConfig{});
+}
 
 ApplyResult ApplyService::apply(std::string_view document, ConfigSource source, const std::string& actor) {
   ParsedConfig parsed = parse_config(document);
@@ -105,7 +123,7 @@ ApplyResult ApplyService::apply_parsed(GatewayConfig config, ConfigSource source
   fault::kill_point("apply.after_store_pending");
 
   // The data plane's contract: an error means nothing changed, so the previous tables still run.
-  if (auto published = dataplane_.apply(compile_switch(config)); !published) {
+  if (auto published = dataplane_.apply(compile_switch(config, options_)); !published) {
     ++counters_.failed;
     log::error(kComponent, "data plane refused the config",
                {{"version", version}, {"error", published.error().message}});
@@ -130,6 +148,7 @@ ApplyResult ApplyService::apply_parsed(GatewayConfig config, ConfigSource source
   fault::kill_point("apply.after_mark_applied");
 
   active_ = std::move(config);
+  sync_host_addresses();
   ++counters_.applied;
   log::info(kComponent, "config applied",
             {{"version", version}, {"hash", hash}, {"source", config_source_name(source)}, {"actor", actor}});
@@ -141,7 +160,7 @@ ApplyResult ApplyService::apply_parsed(GatewayConfig config, ConfigSource source
 }
 
 void ApplyService::restore_active_tables() {
-  dataplane::SwitchSpec previous = active_ ? compile_switch(*active_) : dataplane::SwitchSpec{};
+  dataplane::SwitchSpec previous = active_ ? compile_switch(*active_, options_) : dataplane::SwitchSpec{};
   if (auto restored = dataplane_.apply(previous); !restored) {
     log::error(kComponent, "restoring the previous tables failed", {{"error", restored.error().message}});
   }
@@ -248,7 +267,7 @@ ApplyResult ApplyService::republish(const ConfigVersion& applied) {
     r.issues = parsed.issues;
     return r;
   }
-  if (auto published = dataplane_.apply(compile_switch(parsed.config)); !published) {
+  if (auto published = dataplane_.apply(compile_switch(parsed.config, options_)); !published) {
     ++counters_.failed;
     log::error(kComponent, "recovery: data plane refused the applied version",
                {{"version", applied.version}, {"error", published.error().message}});
@@ -260,6 +279,7 @@ ApplyResult ApplyService::republish(const ConfigVersion& applied) {
     log::error(kComponent, "audit write failed", {{"error", audited.error().message}});
   }
   active_ = std::move(parsed.config);
+  sync_host_addresses();
   log::info(kComponent, "recovery: applied version running", {{"version", applied.version}});
   ApplyResult r;
   r.ok = true;

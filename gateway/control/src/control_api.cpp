@@ -2,6 +2,7 @@
 #include "edgegw/control/control_api.hpp"
 
 #include "edgegw/common/log.hpp"
+#include "edgegw/control/capture_commands.hpp"
 
 namespace edgegw::control {
 namespace {
@@ -14,31 +15,6 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-json port_json(const dataplane::PortStatus& p) {
-  json drops = json::object();
-  for (unsigned r = 0; r < dataplane::kDropReasonCount; ++r) {
-    drops[dataplane::drop_reason_name(static_cast<dataplane::DropReason>(r))] = p.counters.drops[r];
-  }
-  return {{"name", p.name},
-          {"network", p.network},
-          {"devargs", p.devargs},
-          {"port_id", p.port_id},
-          {"state", p.up ? "up" : "down"},
-          {"reason", p.reason},
-          {"link_up", p.link_up},
-          {"speed_mbps", p.link_speed_mbps},
-          {"mac", p.mac},
-          {"mtu", p.mtu},
-          {"rx_packets", p.counters.rx_packets},
-          {"rx_bytes", p.counters.rx_bytes},
-          {"tx_packets", p.counters.tx_packets},
-          {"tx_bytes", p.counters.tx_bytes},
-          {"drops_total", p.counters.drops_total()},
-          {"drops", drops},
-          {"hw_rx_missed", p.hw_rx_missed},
-          {"hw_tx_errors", p.hw_tx_errors}};
 }
 
 json version_json(const ConfigVersion& v) {
@@ -104,7 +80,13 @@ json ControlApi::status() const {
            {{"worker_lcores", dp.worker_lcores},
             {"generation", dp.snapshot_generation},
             {"worker_loops", dp.worker_loops},
-            {"worker_idle_sleeps", dp.worker_idle_sleeps}}},
+            {"worker_idle_sleeps", dp.worker_idle_sleeps},
+            {"busy_cycles", dp.busy_cycles},
+            {"busy_packets", dp.busy_packets},
+            {"tsc_hz", dp.tsc_hz},
+            {"cycles_per_packet", dp.busy_packets == 0 ? 0.0
+                                                       : static_cast<double>(dp.busy_cycles) /
+                                                             static_cast<double>(dp.busy_packets)}}},
           {"counters",
            {{"config.applied", ac.applied},
             {"config.rejected_invalid", ac.rejected_invalid},
@@ -113,12 +95,6 @@ json ControlApi::status() const {
             {"ctl.handled", counters_.handled},
             {"ctl.bad_request", counters_.bad_request}}},
           {"ports", ports()}};
-}
-
-json ControlApi::ports() const {
-  json out = json::array();
-  for (const dataplane::PortStatus& p : dataplane_.ports()) out.push_back(port_json(p));
-  return out;
 }
 
 json ControlApi::config_show() const {
@@ -171,6 +147,19 @@ json ControlApi::handle(const json& req, ConfigSource source, const std::string&
 
   if (name == "status") return {{"ok", true}, {"result", status()}};
   if (name == "port.list") return {{"ok", true}, {"result", ports()}};
+  if (name == "network.list") return {{"ok", true}, {"result", networks()}};
+  if (name == "port.show" || name == "network.show") {
+    const bool port = name == "port.show";
+    const json* n = arg(req, "name");
+    if (!n || !n->is_string()) return bad("/name", std::string("must be a string naming the ") + (port ? "port" : "network"));
+    const std::string wanted = n->get<std::string>();
+    std::optional<json> shown = port ? port_show(wanted) : network_show(wanted);
+    if (!shown) {
+      return reply_error(make_error(Errc::not_found, std::string("no ") + (port ? "port" : "network") + " named '" +
+                                                         wanted + "'", "/name"));
+    }
+    return {{"ok", true}, {"result", *shown}};
+  }
   if (name == "config.show") return {{"ok", true}, {"result", config_show()}};
   if (name == "config.history") {
     size_t limit = 0;
@@ -216,6 +205,10 @@ json ControlApi::handle(const json& req, ConfigSource source, const std::string&
     return {{"ok", true}, {"result", {{"changed", !diff.empty()}, {"diff", diff},
                                       {"active_version", active_version},
                                       {"new_version", parsed.config.version}}}};
+  }
+  if (auto reply = handle_capture_command(name, req, dataplane_)) {
+    if (!reply->value("ok", false)) ++counters_.failed;
+    return *reply;
   }
   --counters_.handled;
   return bad("/cmd", "unknown command '" + name + "'");

@@ -1,6 +1,6 @@
 // The table compiler: a validated GatewayConfig -> the SwitchSpec the data plane consumes.
-// Pure and total: parse_config() has already checked names, references and ranges, so every config
-// it accepts compiles; nothing here can fail or needs the store or DPDK.
+// Pure and total: parse_config() has already checked names, references, tags, roles and ranges, so
+// every config it accepts compiles; nothing here can fail or needs the store or DPDK.
 #include <string>
 
 #include "edgegw/control/apply_service.hpp"
@@ -11,42 +11,73 @@ namespace {
 // DPDK devargs for one port. The virtual-device name carries the port name so two ports of the same
 // kind get distinct device names (DPDK refuses a second vdev with the same name), and so the name
 // stays the same across applies: the data plane keeps a device whose devargs did not change.
-std::string devargs_for(const PortConfig& port) {
+std::string devargs_for(const PortConfig& port, const SwitchCompileOptions& options) {
   switch (port.kind) {
-    case PortKind::af_packet:
-      // One queue pair is net_af_packet's default and what the single worker polls.
-      return "net_af_packet_" + port.name + ",iface=" + port.iface;
+    case PortKind::af_packet: {
+      std::string devargs = "net_af_packet_" + port.name + ",iface=" + port.iface;
+      // One queue pair is net_af_packet's default; more need a socket (fanout member) each. The
+      // default leaves the devargs as they always were, so an upgrade does not re-create devices.
+      if (port.queues > 1) devargs += ",qpairs=" + std::to_string(port.queues);
+      return devargs;
+    }
     case PortKind::tap:
+    case PortKind::host:
+      // net_tap makes as many queues as the port configures; the devargs name only the interface.
       return "net_tap_" + port.name + ",iface=" + port.iface;
     case PortKind::pci:
       return port.pci;
     case PortKind::vdev:
       return port.devargs;
+    case PortKind::vhost:
+      // Server mode (no "client=1"): the gateway creates the socket and QEMU connects to it, so a
+      // guest can be restarted without the switch re-creating its port.
+      return "net_vhost_" + port.name + ",iface=" + vhost_socket_path(port, options) +
+             ",queues=" + std::to_string(port.queues);
   }
   return port.devargs;
 }
 
+dataplane::PortRole role_of(PortRole role) {
+  switch (role) {
+    case PortRole::physical: return dataplane::PortRole::physical;
+    case PortRole::guest: return dataplane::PortRole::guest;
+    case PortRole::host: return dataplane::PortRole::host;
+  }
+  return dataplane::PortRole::physical;
+}
+
 }  // namespace
 
-dataplane::SwitchSpec compile_switch(const GatewayConfig& config) {
+std::string vhost_socket_path(const PortConfig& port, const SwitchCompileOptions& options) {
+  if (!port.socket.empty()) return port.socket;
+  return options.vhost_dir + "/" + port.name + ".sock";
+}
+
+dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCompileOptions& options) {
   dataplane::SwitchSpec spec;
   spec.ports.reserve(config.ports.size());
   for (const PortConfig& port : config.ports) {
     dataplane::PortSpec p;
     p.name = port.name;
-    p.devargs = devargs_for(port);
+    p.devargs = devargs_for(port, options);
     p.mtu = port.mtu;
     p.mac = port.mac;
     p.admin_up = port.admin_up;
+    p.role = role_of(port.role);
+    p.queues = port.queues;
+    p.mac_limit = port.mac_limit;
     spec.ports.push_back(std::move(p));
   }
   spec.bridges.reserve(config.networks.size());
   for (const NetworkConfig& network : config.networks) {
     dataplane::BridgeSpec b;
     b.name = network.name;
-    b.ports = network.ports;
+    b.members.reserve(network.ports.size());
+    for (const NetworkMember& m : network.ports) b.members.push_back({m.port, m.vlan, m.outer_vlan});
     b.fdb_aging_s = network.fdb.aging_s;
     b.fdb_max_entries = network.fdb.max_entries;
+    b.static_macs.reserve(network.static_macs.size());
+    for (const StaticMacConfig& s : network.static_macs) b.static_macs.push_back({s.mac, s.port});
     spec.bridges.push_back(std::move(b));
   }
   return spec;

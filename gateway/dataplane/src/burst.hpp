@@ -11,6 +11,8 @@
 
 namespace edgegw::dataplane {
 
+struct CaptureSlots;
+
 constexpr uint16_t kBurstSize = 32;
 
 struct Burst {
@@ -39,6 +41,7 @@ struct TxBuffers {
   std::array<Queue, kMaxPorts> queues;
   std::array<uint16_t, kMaxPorts> dirty;  // egress indices with a non-empty queue, in first-use order
   uint16_t dirty_count = 0;
+  const CaptureSlots* capture = nullptr;  // set by the control plane: the tx capture tap reads it
 };
 
 }  // namespace edgegw::dataplane

@@ -14,6 +14,8 @@ const char* drop_reason_name(DropReason reason) {
     case DropReason::hairpin: return "hairpin";
     case DropReason::fdb_full: return "fdb_full";
     case DropReason::no_egress: return "no_egress";
+    case DropReason::unknown_vlan: return "unknown_vlan";
+    case DropReason::mac_limit: return "mac_limit";
     case DropReason::count_: break;
   }
   return "unknown";
@@ -22,8 +24,10 @@ const char* drop_reason_name(DropReason reason) {
 uint64_t PortCounters::drops_total() const {
   uint64_t total = 0;
   for (unsigned r = 0; r < kDropReasonCount; ++r) {
-    // fdb_full packets are still forwarded: the counter says "not learned", not "lost".
-    if (static_cast<DropReason>(r) == DropReason::fdb_full) continue;
+    // fdb_full and mac_limit packets are still forwarded: the counter says "not learned", not "lost".
+    if (static_cast<DropReason>(r) == DropReason::fdb_full || static_cast<DropReason>(r) == DropReason::mac_limit) {
+      continue;
+    }
     total += drops[r];
   }
   return total;

@@ -8,10 +8,12 @@
 #include <rte_rcu_qsbr.h>
 
 #include <algorithm>
+#include <set>
 
 #include "dataplane_impl.hpp"
 #include "edgegw/common/fault.hpp"
 #include "edgegw/common/log.hpp"
+#include "snapshot_compile.hpp"
 #include "spec_check.hpp"
 
 namespace edgegw::dataplane {
@@ -92,7 +94,7 @@ void DataplaneImpl::bring_up(PortRecord& record, const std::vector<PortDevice>& 
     return;
   }
   record.waiting_for_release = false;
-  auto opened = open_port_device(record.spec, pool_);
+  auto opened = open_port_device(record.spec, pool_, *wake_);
   if (!opened) {
     record.reason = opened.error().message;
     log::warn("dataplane", "port down", {{"port", record.spec.name}, {"reason", record.reason}});
@@ -124,16 +126,20 @@ void DataplaneImpl::publish(std::vector<PortDevice> to_close) {
   // The token is taken after the store: once the worker passes it, it can only see the new snapshot.
   retired.token = rte_rcu_qsbr_start(rcu_);
   retired_.push_back(std::move(retired));
+  // An idle worker sleeps holding the old snapshot (see worker.cpp): wake it to take the new one.
+  wake_->kick();
 }
 
 std::unique_ptr<Snapshot> DataplaneImpl::compile(std::vector<std::unique_ptr<FdbTable>>* dropped_fdbs) {
   auto snap = std::make_unique<Snapshot>();
   snap->generation = ++generation_;
+  if (!mac_counts_) mac_counts_ = std::make_unique<MacCounts>();
+  snap->mac_counts = mac_counts_.get();
 
   // FDB tables follow networks by name. A network that keeps its size keeps its table (and what it
   // learned); a resized or removed network's table is retired with the old snapshot.
   std::map<std::string, std::unique_ptr<FdbTable>> tables;
-  std::map<std::string, uint16_t> network_index_of_port;
+  std::set<std::string> fresh_tables;
   for (const BridgeSpec& b : desired_.bridges) {
     auto old = fdbs_.find(b.name);
     std::unique_ptr<FdbTable>& table = tables[b.name];
@@ -141,43 +147,49 @@ std::unique_ptr<Snapshot> DataplaneImpl::compile(std::vector<std::unique_ptr<Fdb
       table = std::move(old->second);
     } else {
       table = std::make_unique<FdbTable>(b.fdb_max_entries);
+      fresh_tables.insert(b.name);
     }
     SnapshotNetwork net;
     net.fdb = table.get();
     net.aging_ticks = uint64_t{b.fdb_aging_s} * tsc_hz_;
-    const auto index = static_cast<uint16_t>(snap->networks.size());
     snap->networks.push_back(net);
-    for (const std::string& p : b.ports) network_index_of_port[p] = index;
   }
   for (auto& [name, table] : fdbs_) {
     if (table) dropped_fdbs->push_back(std::move(table));
   }
   fdbs_ = std::move(tables);
 
+  std::map<std::string, uint16_t> index_of_port;  // ports that are up
   for (const PortSpec& want : desired_.ports) {
     PortRecord& record = records_.at(want.name);
     if (!record.device) continue;
-    auto in_network = network_index_of_port.find(want.name);
-    const uint16_t network = in_network == network_index_of_port.end() ? kNoIndex : in_network->second;
-    const std::string network_name = network == kNoIndex ? "" : desired_.bridges[network].name;
-    if (record.network != network_name) {
-      // What was learned on this port in its old network must not steer traffic any more.
-      record.network = network_name;
+    // A port whose set of networks changed, or one of whose networks got a new table, starts a new
+    // incarnation: what it learned before no longer steers traffic and its MAC count restarts.
+    std::string networks_key;
+    bool in_fresh_table = false;
+    for (const BridgeSpec& b : desired_.bridges) {
+      for (const BridgeMember& m : b.members) {
+        if (m.port != want.name) continue;
+        networks_key += b.name + '\n';
+        in_fresh_table = in_fresh_table || fresh_tables.count(b.name) != 0;
+      }
+    }
+    if (record.networks_key != networks_key || in_fresh_table) {
+      record.networks_key = networks_key;
       record.incarnation = ++next_incarnation_;
     }
     SnapshotPort port;
     port.port_id = record.device->port_id;
-    port.network = network;
     port.incarnation = record.incarnation;
     port.max_frame = record.configured.mtu + kEthHeaderLen;
+    port.mac_limit = want.mac_limit;
     const auto index = static_cast<uint16_t>(snap->ports.size());
     snap->ports.push_back(port);
-    snap->by_port_id[port.port_id] = PortIdEntry{index, network, record.incarnation};
-    if (network != kNoIndex) {
-      SnapshotNetwork& net = snap->networks[network];
-      net.members[net.member_count++] = index;
-    }
+    snap->by_port_id[port.port_id] = PortIdEntry{index, record.incarnation};
+    index_of_port[want.name] = index;
+    add_rx_queues(*snap, *record.device, index);
   }
+  compile_memberships(*snap, desired_.bridges, index_of_port);
   return snap;
 }
 
@@ -186,7 +198,7 @@ bool DataplaneImpl::reclaim() {
   bool released_device = false;
   while (!retired_.empty() && rte_rcu_qsbr_check(rcu_, retired_.front().token, false) == 1) {
     for (const PortDevice& dev : retired_.front().devices) {
-      close_port_device(dev);
+      close_port_device(dev, *wake_);
       released_device = true;
     }
     retired_.pop_front();  // frees the snapshot and the FDB tables only it referenced

@@ -100,7 +100,13 @@ Result<void> DataplaneImpl::init() {
   current_owned_ = std::make_unique<Snapshot>();
   current_.store(current_owned_.get(), std::memory_order_release);
 
+  wake_ = std::make_unique<WakeSet>();
+  if (auto r = wake_->open(); !r) {
+    stop();
+    return r.error();
+  }
   worker_ = std::make_unique<WorkerContext>();
+  worker_->wake = wake_.get();
   worker_->snapshot = &current_;
   worker_->rcu = rcu_;
   worker_->rcu_thread_id = 0;
@@ -108,6 +114,11 @@ Result<void> DataplaneImpl::init() {
   worker_->tx = tx_.get();
   worker_->idle_spins = options_.idle_spins;
   worker_->idle_sleep_max_us = options_.idle_sleep_max_us;
+  capture_slots_ = std::make_unique<CaptureSlots>();
+  captures_ = std::make_unique<CaptureRegistry>(rcu_, *capture_slots_, tsc_hz_,
+                                                options_.max_mtu + kEthHeaderLen + 2 * kVlanTagLen);
+  worker_->capture = capture_slots_.get();
+  tx_->capture = capture_slots_.get();
   if (int rc = rte_eal_remote_launch(worker_main, worker_.get(), worker_lcore_); rc != 0) {
     stop();
     return make_error(Errc::dpdk, std::string("launching the worker failed: ") + rte_strerror(-rc));
@@ -128,16 +139,18 @@ void DataplaneImpl::stop() {
   stopped_ = true;
   if (worker_launched_) {
     worker_->stop_requested.store(true, std::memory_order_relaxed);
+    wake_->kick();
     rte_eal_mp_wait_lcore();
     worker_launched_ = false;
   }
+  if (captures_) captures_->shutdown();  // the worker is gone: files are completed and closed now
   // The worker is gone: nothing needs a grace period any more.
   for (Retired& r : retired_) {
-    for (const PortDevice& dev : r.devices) close_port_device(dev);
+    for (const PortDevice& dev : r.devices) close_port_device(dev, *wake_);
   }
   retired_.clear();
   for (auto& [name, record] : records_) {
-    if (record.device) close_port_device(*record.device);
+    if (record.device) close_port_device(*record.device, *wake_);
     record.device.reset();
   }
   current_.store(nullptr, std::memory_order_release);
@@ -171,9 +184,9 @@ PortCounters DataplaneImpl::counters_of(uint16_t port_id) const {
 }
 
 std::vector<PortStatus> DataplaneImpl::ports() const {
-  std::map<std::string, std::string> network_of;
+  std::map<std::string, std::vector<std::string>> networks_of;
   for (const BridgeSpec& b : desired_.bridges) {
-    for (const std::string& p : b.ports) network_of[p] = b.name;
+    for (const BridgeMember& m : b.members) networks_of[m.port].push_back(b.name);
   }
   std::vector<PortStatus> out;
   for (const PortSpec& want : desired_.ports) {
@@ -181,7 +194,8 @@ std::vector<PortStatus> DataplaneImpl::ports() const {
     PortStatus s;
     s.name = want.name;
     s.devargs = want.devargs;
-    s.network = network_of.count(want.name) ? network_of[want.name] : "";
+    if (auto it = networks_of.find(want.name); it != networks_of.end()) s.networks = it->second;
+    s.network = s.networks.empty() ? "" : s.networks.front();
     s.mtu = want.mtu;
     if (!record.device) {
       s.reason = record.reason;
@@ -196,6 +210,7 @@ std::vector<PortStatus> DataplaneImpl::ports() const {
     const uint16_t port_id = record.device->port_id;
     s.port_id = port_id;
     s.up = true;
+    s.queues = record.device->queues;
     rte_eth_link link{};
     if (rte_eth_link_get_nowait(port_id, &link) == 0) {
       s.link_up = link.link_status == RTE_ETH_LINK_UP;
@@ -206,6 +221,13 @@ std::vector<PortStatus> DataplaneImpl::ports() const {
     uint16_t mtu = 0;
     if (rte_eth_dev_get_mtu(port_id, &mtu) == 0) s.mtu = mtu;
     s.counters = subtract(counters_of(port_id), record.baseline);
+    if (mac_counts_) {
+      // The worker's count is valid only for the incarnation it was kept for (see MacCount).
+      const MacCount& c = (*mac_counts_)[port_id];
+      if (c.incarnation.load(std::memory_order_relaxed) == record.incarnation) {
+        s.macs_learned = c.count.load(std::memory_order_relaxed);
+      }
+    }
     rte_eth_stats stats{};
     if (rte_eth_stats_get(port_id, &stats) == 0) {
       s.hw_rx_missed = stats.imissed + stats.ierrors;
@@ -222,9 +244,9 @@ std::vector<NetworkStatus> DataplaneImpl::networks() const {
   for (const BridgeSpec& b : desired_.bridges) {
     NetworkStatus n;
     n.name = b.name;
-    for (const std::string& p : b.ports) {
-      auto it = records_.find(p);
-      if (it != records_.end() && it->second.device) n.ports.push_back(p);
+    for (const BridgeMember& m : b.members) {
+      auto it = records_.find(m.port);
+      if (it != records_.end() && it->second.device) n.ports.push_back(m.port);
     }
     if (auto it = fdbs_.find(b.name); it != fdbs_.end() && it->second) {
       n.fdb_entries = it->second->size();
@@ -243,6 +265,9 @@ DataplaneStatus DataplaneImpl::status() const {
   if (const Snapshot* snap = current_.load(std::memory_order_acquire)) s.snapshot_generation = snap->generation;
   s.worker_loops = counters_->loops.load(std::memory_order_relaxed);
   s.worker_idle_sleeps = counters_->idle_sleeps.load(std::memory_order_relaxed);
+  s.busy_cycles = counters_->busy_cycles.load(std::memory_order_relaxed);
+  s.busy_packets = counters_->busy_packets.load(std::memory_order_relaxed);
+  s.tsc_hz = tsc_hz_;
   if (int tid = worker_->tid.load(std::memory_order_acquire); tid != 0) s.worker_tids.push_back(tid);
   return s;
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "capture_registry.hpp"
 #include "edgegw/dataplane/dataplane.hpp"
 #include "fdb_table.hpp"
 #include "port_device.hpp"
@@ -36,7 +37,12 @@ class DataplaneImpl final : public Dataplane {
   bool reclaim() override;
   std::vector<PortStatus> ports() const override;
   std::vector<NetworkStatus> networks() const override;
+  std::vector<FdbEntryStatus> fdb(const std::string& network) const override;
   DataplaneStatus status() const override;
+  Result<uint32_t> capture_start(const CaptureRequest& request) override;  // dataplane_capture.cpp
+  Result<CaptureState> capture_poll(uint32_t id) override;
+  Result<CaptureState> capture_stop(uint32_t id) override;
+  void capture_poll_all() override;
   void stop() override;
 
  private:
@@ -48,7 +54,7 @@ class DataplaneImpl final : public Dataplane {
     bool waiting_for_release = false;  // its device name is still held by a device being closed
     std::string reason;                // why it is down ("" when up)
     uint32_t incarnation = 0;          // see FdbPortRef; new on device creation and network change
-    std::string network;               // network at the last publish
+    std::string networks_key;          // its networks at the last publish, one name per line
     PortCounters baseline;             // counters of the port id when this device got it
   };
 
@@ -70,6 +76,7 @@ class DataplaneImpl final : public Dataplane {
   bool device_held(const std::string& device_name, const std::vector<PortDevice>& to_close) const;
   PortCounters counters_of(uint16_t port_id) const;
   void remove_runtime_dir() const;
+  CaptureRegistry::PortCheck capture_port_check() const;
 
   EalOptions options_;
   std::string file_prefix_;
@@ -86,6 +93,9 @@ class DataplaneImpl final : public Dataplane {
   std::unique_ptr<WorkerCounters> counters_;
   std::unique_ptr<TxBuffers> tx_;
   std::unique_ptr<WorkerContext> worker_;
+  std::unique_ptr<WakeSet> wake_;  // the worker's wake-up set; ports add their sources to it
+  std::unique_ptr<CaptureSlots> capture_slots_;  // read by the worker; sessions published by captures_
+  std::unique_ptr<CaptureRegistry> captures_;
 
   std::atomic<const Snapshot*> current_{nullptr};  // what the worker reads
   std::unique_ptr<const Snapshot> current_owned_;   // owns *current_
@@ -94,6 +104,7 @@ class DataplaneImpl final : public Dataplane {
   SwitchSpec desired_;
   std::map<std::string, PortRecord> records_;                 // by port name
   std::map<std::string, std::unique_ptr<FdbTable>> fdbs_;     // by network name: survives applies
+  std::unique_ptr<MacCounts> mac_counts_;  // written by the worker, read here; lives until the EAL stops
   uint64_t generation_ = 0;
   uint32_t next_incarnation_ = 0;
 };

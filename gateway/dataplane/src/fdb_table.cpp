@@ -12,16 +12,29 @@ FdbTable::FdbTable(uint32_t max_entries) : max_entries_(max_entries) {
   slots_ = std::make_unique<Slot[]>(slots);
 }
 
-FdbLearn FdbTable::learn(uint64_t mac, FdbPortRef port, uint64_t now, uint64_t aging) {
+void FdbTable::write_slot(Slot& s, uint64_t key, uint64_t last_seen, FdbPortRef port) {
+  put(s.seq, s.seq + 1);
+  std::atomic_thread_fence(std::memory_order_release);
+  put(s.key, key);
+  put(s.last_seen, last_seen);
+  put(s.port.port_id, port.port_id);
+  put(s.port.incarnation, port.incarnation);
+  std::atomic_ref<uint32_t>(s.seq).store(s.seq + 1, std::memory_order_release);
+}
+
+FdbLearn FdbTable::learn(uint64_t mac, FdbPortRef port, uint64_t now, uint64_t aging, FdbEvicted* evicted) {
   const uint64_t key = (mac & kMacMask) | kOccupied;
   Slot* reusable = nullptr;  // first expired slot of another MAC on the probe chain
   for (uint32_t i = home(mac);; i = (i + 1) & mask_) {
     Slot& s = slots_[i];
     if (s.key == key) {
-      FdbLearn result = s.port == port ? FdbLearn::refreshed : FdbLearn::moved;
-      s.port = port;
-      s.last_seen = now;
-      return result;
+      if (s.port == port) {
+        put(s.last_seen, now);
+        return FdbLearn::refreshed;
+      }
+      if (evicted != nullptr) *evicted = FdbEvicted{true, s.port};
+      write_slot(s, key, now, port);
+      return FdbLearn::moved;
     }
     if (s.key == 0) {
       // Not on the chain. Overwriting an expired slot keeps the chain intact (the slot stays
@@ -30,23 +43,38 @@ FdbLearn FdbTable::learn(uint64_t mac, FdbPortRef port, uint64_t now, uint64_t a
         if (size() >= max_entries_) return FdbLearn::full;
         reusable = &s;
         add_size(+1);
+      } else if (evicted != nullptr) {
+        *evicted = FdbEvicted{true, reusable->port};
       }
-      reusable->key = key;
-      reusable->port = port;
-      reusable->last_seen = now;
+      write_slot(*reusable, key, now, port);
       return FdbLearn::learned;
     }
-    if (reusable == nullptr && now - s.last_seen >= aging) reusable = &s;
+    if (reusable == nullptr && age_of(s, now) >= aging) reusable = &s;
   }
 }
 
-void FdbTable::sweep(uint64_t now, uint64_t aging, uint32_t budget) {
-  for (uint32_t n = 0; n < budget && n <= mask_; ++n) {
-    uint32_t i = sweep_cursor_;
-    sweep_cursor_ = (sweep_cursor_ + 1) & mask_;
-    const Slot& s = slots_[i];
-    // A backward shift may move an unexamined entry into slot i; it is examined on the next round.
-    if (s.key != 0 && now - s.last_seen >= aging) erase_at(i);
+void FdbTable::read_entries(std::vector<Entry>* out) const {
+  constexpr int kTries = 8;
+  out->clear();
+  for (uint32_t i = 0; i <= mask_; ++i) {
+    // Seqlock reader: the const_cast only makes atomic_ref's constructor happy; nothing is written.
+    Slot& s = const_cast<Slot&>(slots_[i]);
+    for (int t = 0; t < kTries; ++t) {
+      const uint32_t before = std::atomic_ref<uint32_t>(s.seq).load(std::memory_order_acquire);
+      if ((before & 1) != 0) continue;
+      Entry e;
+      const uint64_t key = std::atomic_ref<uint64_t>(s.key).load(std::memory_order_relaxed);
+      e.last_seen = std::atomic_ref<uint64_t>(s.last_seen).load(std::memory_order_relaxed);
+      e.port.port_id = std::atomic_ref<uint16_t>(s.port.port_id).load(std::memory_order_relaxed);
+      e.port.incarnation = std::atomic_ref<uint32_t>(s.port.incarnation).load(std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (std::atomic_ref<uint32_t>(s.seq).load(std::memory_order_relaxed) != before) continue;
+      if (key != 0) {
+        e.mac = key & kMacMask;
+        out->push_back(e);
+      }
+      break;
+    }
   }
 }
 
@@ -60,10 +88,10 @@ void FdbTable::erase_at(uint32_t hole) {
     // s may fill the hole unless its home lies cyclically in (hole, j].
     bool home_after_hole = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j);
     if (home_after_hole) continue;
-    slots_[hole] = s;
+    write_slot(slots_[hole], s.key, s.last_seen, s.port);
     hole = j;
   }
-  slots_[hole] = Slot{};
+  write_slot(slots_[hole], 0, 0, FdbPortRef{});
   add_size(-1);
 }
 

@@ -1,24 +1,84 @@
-// The bridging fast path: parse, learn + forward/flood, transmit.
-#include "pipeline.hpp"
-
+// The fast path's first and last stages: parse + VLAN classify + strip, and transmit. The bridge
+// in between is in bridge_stage.cpp.
 #include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_mbuf_ptype.h>
 #include <rte_prefetch.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "pipeline.hpp"
+
+#include "capture_tap.hpp"
 
 namespace edgegw::dataplane {
 namespace {
 
 // Packets ahead whose headers are prefetched while the current one is handled.
 constexpr uint16_t kPrefetchAhead = 4;
+constexpr uint16_t kVidMask = 0x0fff;
 
-inline uint16_t ether_type_at(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+inline uint16_t be16_at(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+inline bool is_tpid(uint16_t type) { return type == kTpidCtag || type == kTpidStag; }
+
+// What the parser found in a frame's first segment.
+struct Tags {
+  bool complete = false;   // the Ethernet header and every tag it announces are present
+  uint16_t bytes = 0;      // tag bytes after the MAC addresses: 0, 4 or 8
+  uint32_t key = 0;        // tag_key() of the tags, kTagKeyNone when no membership can match
+  uint16_t inner_tci = 0;  // TCI of the innermost tag (its PCP is carried to egress)
+};
+
+// Up to two tags: an outer 0x88a8 or 0x8100 tag, then an inner 0x8100 tag. A single 0x8100 tag
+// with VID 0 (priority tag) counts as untagged; a lone 0x88a8 tag, a VID-0 outer tag and a third
+// tag match no membership.
+inline Tags parse_tags(const uint8_t* eth, uint32_t len) {
+  Tags t;
+  if (len < kEthHeaderLen) return t;
+  const uint16_t type = be16_at(eth + 12);
+  if (!is_tpid(type)) {
+    t.complete = true;
+    return t;
+  }
+  if (len < kEthHeaderLen + kVlanTagLen) return t;
+  const uint16_t tci1 = be16_at(eth + 14);
+  const uint16_t type2 = be16_at(eth + 16);
+  if (type2 != kTpidCtag) {
+    t.complete = true;
+    t.bytes = kVlanTagLen;
+    t.inner_tci = tci1;
+    t.key = type == kTpidCtag && !is_tpid(type2) ? tag_key(0, tci1 & kVidMask) : kTagKeyNone;
+    return t;
+  }
+  if (len < kEthHeaderLen + 2 * kVlanTagLen) return t;
+  const uint16_t tci2 = be16_at(eth + 18);
+  t.complete = true;
+  t.bytes = 2 * kVlanTagLen;
+  t.inner_tci = tci2;
+  const bool third_tag = is_tpid(be16_at(eth + 20));
+  const uint16_t outer = tci1 & kVidMask;
+  t.key = outer == 0 || third_tag ? kTagKeyNone : tag_key(outer, tci2 & kVidMask);
+  return t;
+}
+
+// The port's membership for `key`, or kNoIndex.
+inline uint16_t membership_of(const Snapshot& tables, const SnapshotPort& port, uint32_t key) {
+  if (key == 0) return port.untagged;
+  if (key == kTagKeyNone || port.tag_count == 0) return kNoIndex;
+  const TagMapEntry* first = tables.tag_map.data() + port.tag_first;
+  const TagMapEntry* last = first + port.tag_count;
+  const TagMapEntry* it = std::lower_bound(first, last, key, [](const TagMapEntry& e, uint32_t k) { return e.key < k; });
+  return it != last && it->key == key ? it->member : kNoIndex;
+}
 
 }  // namespace
 
 void L2ParseStage::process(const Snapshot& tables, Burst& burst, uint64_t /*now*/) {
-  PortCounterCells& in = counters_.ports[tables.ports[burst.ingress].port_id];
+  const SnapshotPort& port = tables.ports[burst.ingress];
+  PortCounterCells& in = counters_.ports[port.port_id];
   const uint16_t n = burst.count;
+  const bool in_no_network = port.untagged == kNoIndex && port.tag_count == 0;
   for (uint16_t i = 0; i < kPrefetchAhead && i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(burst.pkts[i], void*));
 
   uint64_t bytes = 0;
@@ -26,27 +86,33 @@ void L2ParseStage::process(const Snapshot& tables, Burst& burst, uint64_t /*now*
   for (uint16_t i = 0; i < n; ++i) {
     if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(burst.pkts[i + kPrefetchAhead], void*));
     rte_mbuf* m = burst.pkts[i];
-    bytes += m->pkt_len;
+    bytes += m->pkt_len;  // as received on the wire, tags included
     // The whole L2 header must be in the first segment: later stages read it there.
-    if (m->data_len < kEthHeaderLen) {
-      bump(in.drop(DropReason::malformed));
+    uint8_t* eth = rte_pktmbuf_mtod(m, uint8_t*);
+    const Tags tags = parse_tags(eth, m->data_len);
+    DropReason verdict = DropReason::count_;
+    uint16_t member = kNoIndex;
+    if (!tags.complete) {
+      verdict = DropReason::malformed;
+    } else if (in_no_network) {
+      verdict = DropReason::no_network;
+    } else if (member = membership_of(tables, port, tags.key); member == kNoIndex) {
+      verdict = DropReason::unknown_vlan;
+    }
+    if (verdict != DropReason::count_) {
+      bump(in.drop(verdict));
       rte_pktmbuf_free(m);
       continue;
     }
-    const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
-    uint16_t type = ether_type_at(eth + 12);
-    if (type == RTE_ETHER_TYPE_VLAN || type == RTE_ETHER_TYPE_QINQ) {
-      if (m->data_len < kEthHeaderLen + kVlanTagLen) {
-        bump(in.drop(DropReason::malformed));
-        rte_pktmbuf_free(m);
-        continue;
-      }
-      m->l2_len = kEthHeaderLen + kVlanTagLen;
-      m->packet_type = type == RTE_ETHER_TYPE_VLAN ? RTE_PTYPE_L2_ETHER_VLAN : RTE_PTYPE_L2_ETHER_QINQ;
-    } else {
-      m->l2_len = kEthHeaderLen;
-      m->packet_type = RTE_PTYPE_L2_ETHER;
+    if (tags.bytes != 0) {
+      // Strip like rte_vlan_strip: slide the MAC addresses over the tags, drop the front.
+      std::memmove(eth + tags.bytes, eth, 2 * RTE_ETHER_ADDR_LEN);
+      rte_pktmbuf_adj(m, tags.bytes);
     }
+    m->hash.usr = member;
+    m->vlan_tci = tags.inner_tci;
+    m->l2_len = kEthHeaderLen;
+    m->packet_type = RTE_PTYPE_L2_ETHER;
     burst.pkts[kept++] = m;
   }
   bump(in.rx_packets, n);
@@ -54,93 +120,12 @@ void L2ParseStage::process(const Snapshot& tables, Burst& burst, uint64_t /*now*
   burst.count = kept;
 }
 
-void BridgeStage::process(const Snapshot& tables, Burst& burst, uint64_t now) {
-  const SnapshotPort& ingress = tables.ports[burst.ingress];
-  PortCounterCells& in = counters_.ports[ingress.port_id];
-  if (ingress.network == kNoIndex) {
-    bump(in.drop(DropReason::no_network), burst.count);
-    rte_pktmbuf_free_bulk(burst.pkts, burst.count);
-    burst.count = 0;
-    return;
-  }
-  const SnapshotNetwork& net = tables.networks[ingress.network];
-  const FdbPortRef self{ingress.port_id, ingress.incarnation};
-
-  for (uint16_t i = 0; i < burst.count; ++i) {
-    rte_mbuf* m = burst.pkts[i];
-    const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
-    const bool src_unicast = (eth[6] & 1) == 0;
-    const bool dst_unicast = (eth[0] & 1) == 0;
-    if (src_unicast && net.fdb->learn(mac_key(eth + 6), self, now, net.aging_ticks) == FdbLearn::full) {
-      bump(in.drop(DropReason::fdb_full));  // not learned; the packet still goes on
-    }
-    uint16_t egress = dst_unicast ? learned_egress(tables, ingress, net, mac_key(eth), now) : kNoIndex;
-    if (egress == burst.ingress) {
-      bump(in.drop(DropReason::hairpin));
-      rte_pktmbuf_free(m);
-    } else if (egress != kNoIndex) {
-      send_one(tables, egress, m);
-    } else {
-      flood(tables, net, burst.ingress, m);
-    }
-  }
-  burst.count = 0;
-}
-
-// The egress index of a learned destination, or kNoIndex when the destination is unknown, aged,
-// or was learned on a port that has since been re-created or left this network.
-uint16_t BridgeStage::learned_egress(const Snapshot& tables, const SnapshotPort& ingress,
-                                     const SnapshotNetwork& net, uint64_t dst, uint64_t now) const {
-  const FdbTable::Slot* entry = net.fdb->lookup(dst, now, net.aging_ticks);
-  if (entry == nullptr) return kNoIndex;
-  const PortIdEntry& where = tables.by_port_id[entry->port.port_id];
-  if (where.index == kNoIndex || where.incarnation != entry->port.incarnation || where.network != ingress.network) {
-    return kNoIndex;
-  }
-  return where.index;
-}
-
-void BridgeStage::send_one(const Snapshot& tables, uint16_t egress, rte_mbuf* m) {
-  const SnapshotPort& out = tables.ports[egress];
-  if (!fits_mtu(out, m)) {
-    bump(counters_.ports[out.port_id].drop(DropReason::mtu));
-    rte_pktmbuf_free(m);
-    return;
-  }
-  tx_.add(egress, m);
-}
-
-void BridgeStage::flood(const Snapshot& tables, const SnapshotNetwork& net, uint16_t ingress, rte_mbuf* m) {
-  uint16_t targets[kMaxPorts];
-  uint16_t target_count = 0;
-  uint16_t others = 0;
-  for (uint16_t k = 0; k < net.member_count; ++k) {
-    const uint16_t egress = net.members[k];
-    if (egress == ingress) continue;
-    ++others;
-    const SnapshotPort& out = tables.ports[egress];
-    if (!fits_mtu(out, m)) {
-      bump(counters_.ports[out.port_id].drop(DropReason::mtu));
-      continue;
-    }
-    targets[target_count++] = egress;
-  }
-  if (target_count == 0) {
-    if (others == 0) bump(counters_.ports[tables.ports[ingress].port_id].drop(DropReason::no_egress));
-    rte_pktmbuf_free(m);
-    return;
-  }
-  // Transmit is read-only, so every egress port sends the same buffer; each tx completion (or
-  // refusal) drops one reference.
-  if (target_count > 1) rte_pktmbuf_refcnt_update(m, static_cast<int16_t>(target_count - 1));
-  for (uint16_t k = 0; k < target_count; ++k) tx_.add(targets[k], m);
-}
-
 void TxStage::process(const Snapshot& tables) {
   for (uint16_t d = 0; d < tx_.dirty_count; ++d) {
     const uint16_t egress = tx_.dirty[d];
     TxBuffers::Queue& q = tx_.queues[egress];
     const uint16_t port_id = tables.ports[egress].port_id;
+    capture_tap(tx_.capture, port_id, CaptureDirection::tx, q.pkts, q.count);
     const uint16_t sent = rte_eth_tx_burst(port_id, 0, q.pkts, q.count);
     uint32_t refused_bytes = 0;
     // Refused packets are still ours: read their length before freeing them. Sent ones may

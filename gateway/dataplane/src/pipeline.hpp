@@ -1,7 +1,12 @@
 // The worker's packet stages. Each stage is a small class with one process(tables, burst, now) call
-// that handles a whole burst; stages carry per-packet facts in the mbuf (l2_len, packet_type) so
-// later stages (VLAN, routing, slicing, overlay) parse nothing twice. No stage allocates, locks,
-// makes system calls or throws; every packet a stage drops is counted with its reason.
+// that handles a whole burst; stages carry per-packet facts in the mbuf so later stages (routing,
+// slicing, overlay) parse nothing twice. No stage allocates, locks, makes system calls or throws;
+// every packet a stage drops is counted with its reason.
+//
+// Per-packet metadata the parse stage leaves in the mbuf for the later stages:
+//   hash.usr   the ingress membership (index into Snapshot::members)
+//   vlan_tci   the ingress inner tag's TCI (0 when untagged): its PCP is carried to egress tags
+//   l2_len, packet_type   of the frame as it is inside the switch: untagged Ethernet
 //
 // Threading: a Pipeline belongs to one worker lcore, as do the counters and tx buffers it writes.
 #pragma once
@@ -14,8 +19,10 @@
 
 namespace edgegw::dataplane {
 
-// Counts what arrived, drops runts (`malformed`) and records the L2 header length and type in each
-// survivor. Leaves the survivors, in order, in the burst.
+// Counts what arrived (bytes as received on the wire); drops runts and truncated tags
+// (`malformed`), frames of a port in no network (`no_network`) and frames whose tags match none of
+// the port's memberships (`unknown_vlan`, also a frame with more tags than its membership has);
+// strips the tags. Leaves the survivors, in order, in the burst.
 class L2ParseStage {
  public:
   explicit L2ParseStage(WorkerCounters& counters) : counters_(counters) {}
@@ -25,19 +32,22 @@ class L2ParseStage {
   WorkerCounters& counters_;
 };
 
-// Learns source MACs into the ingress network's FDB and sends each packet to its learned port or
-// floods it to the network's other ports (sharing the mbuf by reference count, never copying).
-// Consumes the burst: every packet ends in a tx queue or is dropped and counted.
+// Learns source MACs into the ingress network's FDB (unless static there; within fdb_max_entries
+// and the port's mac_limit) and sends each packet to its static or learned member or floods it to
+// the network's other members, pushing each egress member's tags (bytes counted as sent on the
+// wire). Consumes the burst: every packet ends in a tx queue or is dropped and counted.
 class BridgeStage {
  public:
   BridgeStage(WorkerCounters& counters, TxBuffers& tx) : counters_(counters), tx_(tx) {}
   void process(const Snapshot& tables, Burst& burst, uint64_t now);
 
  private:
-  uint16_t learned_egress(const Snapshot& tables, const SnapshotPort& ingress, const SnapshotNetwork& net,
-                          uint64_t dst, uint64_t now) const;
-  void send_one(const Snapshot& tables, uint16_t egress, rte_mbuf* m);
-  void flood(const Snapshot& tables, const SnapshotNetwork& net, uint16_t ingress, rte_mbuf* m);
+  void learn(const Snapshot& tables, const SnapshotNetwork& net, const SnapshotPort& ingress, uint64_t src,
+             uint64_t now, PortCounterCells& in);
+  uint16_t unicast_member(const Snapshot& tables, const SnapshotNetwork& net, uint64_t dst, uint64_t now) const;
+  void send_one(const Snapshot& tables, uint16_t member, rte_mbuf* m, PortCounterCells& in);
+  void flood(const Snapshot& tables, const SnapshotNetwork& net, uint16_t ingress_member, rte_mbuf* m,
+             PortCounterCells& in);
 
   WorkerCounters& counters_;
   TxBuffers& tx_;
@@ -71,10 +81,15 @@ class Pipeline {
   TxStage tx_;
 };
 
-// True when the frame fits the egress port's MTU (+4 bytes when it carries a VLAN tag).
-inline bool fits_mtu(const SnapshotPort& egress, const rte_mbuf* m) {
-  uint32_t limit = egress.max_frame + (m->l2_len > kEthHeaderLen ? kVlanTagLen : 0);
-  return m->pkt_len <= limit;
+// Deletes up to `budget` expired FDB slots per network and keeps the per-port learned-MAC counts
+// (mac_limit) in step. Called by the worker once per loop.
+void age_fdbs(const Snapshot& tables, uint64_t now, uint32_t budget);
+
+// True when the frame, with the egress member's tags pushed, fits the egress port. Tags ride on top
+// of the MTU as on a Linux VLAN device: a 1500-byte MTU carries 1518-byte 802.1Q frames and
+// 1522-byte QinQ frames. `m` is the untagged frame inside the switch.
+inline bool fits_mtu(const SnapshotPort& egress, const SnapshotMember& member, const rte_mbuf* m) {
+  return m->pkt_len + member.tag_bytes <= egress.max_frame + member.tag_bytes;
 }
 
 }  // namespace edgegw::dataplane

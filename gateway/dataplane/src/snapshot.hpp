@@ -5,13 +5,19 @@
 // that loop only, and reports quiescent at the end of the loop. The control plane never modifies a
 // published snapshot; it publishes a new one, takes a token with rte_rcu_qsbr_start and frees the old
 // one (and anything only it referenced: FDB tables, devices) once rte_rcu_qsbr_check says the worker
-// passed the token. Dynamic state (the FDB tables) lives outside the snapshot, owned by the control
-// plane's registry keyed by network name, so an apply that keeps a network keeps its FDB.
+// passed the token. Dynamic state (the FDB tables, the per-port learned-MAC counts) lives outside the
+// snapshot, owned by the control plane and keyed by stable ids, so an apply that keeps a network
+// keeps its FDB.
+//
+// VLANs: a port belongs to networks through memberships (SnapshotMember), each with the tags its
+// frames carry on that port's wire. Inside the switch frames are untagged; the parse stage maps
+// (ingress port, tags) to a membership and strips the tags, the bridge pushes the egress member's.
 #pragma once
 
 #include <rte_config.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -23,26 +29,81 @@ constexpr uint16_t kNoIndex = 0xffff;
 constexpr unsigned kMaxPorts = RTE_MAX_ETHPORTS;
 constexpr unsigned kEthHeaderLen = 14;
 constexpr unsigned kVlanTagLen = 4;
+constexpr uint16_t kTpidCtag = 0x8100;  // 802.1Q C-tag
+constexpr uint16_t kTpidStag = 0x88a8;  // 802.1ad S-tag
+
+// The tags of a frame as a lookup key: outer VID in the high half, inner VID in the low half; an
+// 802.1Q-tagged frame is (0, vid), an untagged one (0, 0). kTagKeyNone matches no membership.
+constexpr uint32_t tag_key(uint16_t outer_vlan, uint16_t vlan) { return uint32_t{outer_vlan} << 16 | vlan; }
+constexpr uint32_t kTagKeyNone = 0xffffffff;
+
+// One port's membership of one network.
+struct SnapshotMember {
+  uint16_t port = kNoIndex;     // index into Snapshot::ports
+  uint16_t network = kNoIndex;  // index into Snapshot::networks
+  uint16_t vlan = 0;            // C-tag VID pushed on egress, 0 = untagged
+  uint16_t outer_vlan = 0;      // S-tag VID (TPID 0x88a8) outside `vlan`, 0 = none
+  uint16_t tag_bytes = 0;       // 0, 4 or 8: what egress adds to the frame
+};
+
+// A tagged membership of a port: Snapshot::tag_map holds these sorted by key, per port.
+struct TagMapEntry {
+  uint32_t key = 0;  // tag_key(outer_vlan, vlan)
+  uint16_t member = kNoIndex;
+};
 
 struct SnapshotPort {
   uint16_t port_id = 0;
-  uint16_t network = kNoIndex;  // index into Snapshot::networks, kNoIndex when in no network
-  uint32_t incarnation = 0;     // stored in FDB entries learned on this port
-  uint32_t max_frame = 0;       // MTU + Ethernet header; +4 for a VLAN-tagged frame
+  uint32_t incarnation = 0;  // stored in FDB entries learned on this port
+  uint32_t max_frame = 0;    // MTU + Ethernet header, untagged; egress tags are allowed on top
+  uint32_t mac_limit = 0;    // learned MACs across its networks, 0 = no limit
+  uint16_t untagged = kNoIndex;  // membership for untagged (and priority-tagged) frames
+  uint32_t tag_first = 0;        // its tagged memberships: tag_map[tag_first, tag_first + tag_count)
+  uint16_t tag_count = 0;
+};
+
+// A MAC pinned to a member; never learned over, never aged. Sorted by mac in Snapshot::static_macs.
+struct StaticFdbEntry {
+  uint64_t mac = 0;             // mac_key()
+  uint16_t member = kNoIndex;   // kNoIndex while the member's port is down: frames to it are dropped
 };
 
 struct SnapshotNetwork {
+  SnapshotNetwork() { member_by_port_id.fill(kNoIndex); }
+
   FdbTable* fdb = nullptr;  // owned by the control plane's FDB registry, outlives this snapshot
   uint64_t aging_ticks = 0;  // fdb_aging_s in the worker's time unit (TSC cycles)
   uint16_t member_count = 0;
-  std::array<uint16_t, kMaxPorts> members{};  // indices into Snapshot::ports, for flooding
+  std::array<uint16_t, kMaxPorts> members{};  // indices into Snapshot::members, for flooding
+  // DPDK port id -> its membership in this network (a port is in a network at most once), so an
+  // FDB entry (port id + incarnation) finds its egress member. kNoIndex when not a member.
+  std::array<uint16_t, RTE_MAX_ETHPORTS> member_by_port_id{};
+  uint32_t static_first = 0;  // its static MACs: Snapshot::static_macs[static_first, + static_count)
+  uint32_t static_count = 0;
 };
 
-// Per DPDK port id: where the port is in this snapshot. FDB entries name a port by id +
-// incarnation; this table turns them into an egress index and proves they are still current.
+// Learned MACs behind each DPDK port, across its networks, for mac_limit. Dynamic state like the
+// FDB: written by the worker only (learn, move, age-out), read by the control plane (status).
+// `incarnation` is the port incarnation the count belongs to: a new incarnation (device re-created,
+// networks changed, FDB table replaced) makes the old entries unreachable, so the count restarts.
+struct MacCount {
+  std::atomic<uint32_t> incarnation{0};
+  std::atomic<uint32_t> count{0};
+};
+using MacCounts = std::array<MacCount, RTE_MAX_ETHPORTS>;
+
+// One rx queue the worker polls (a port has one per queue pair). Tx always uses queue 0: one worker
+// owns every port, so no two threads share a tx queue.
+struct SnapshotRxQueue {
+  uint16_t port_id = 0;
+  uint16_t queue = 0;
+  uint16_t ingress = 0;        // index into Snapshot::ports
+  bool rx_interrupt = false;   // the worker enables its rx interrupt before sleeping (see WakeSet)
+};
+
+// Per DPDK port id: where the port is in this snapshot.
 struct PortIdEntry {
   uint16_t index = kNoIndex;
-  uint16_t network = kNoIndex;
   uint32_t incarnation = 0;
 };
 
@@ -50,7 +111,17 @@ struct Snapshot {
   uint64_t generation = 0;
   std::vector<SnapshotPort> ports;  // polled in this order; at most kMaxPorts
   std::vector<SnapshotNetwork> networks;
+  std::vector<SnapshotMember> members;
+  std::vector<TagMapEntry> tag_map;
+  std::vector<StaticFdbEntry> static_macs;
   std::array<PortIdEntry, RTE_MAX_ETHPORTS> by_port_id{};
+  MacCounts* mac_counts = nullptr;  // owned by the control plane, outlives every snapshot
+  // Power-aware polling (worker.cpp): the queues to poll, the af_packet wake sockets to arm before
+  // sleeping (owned by the port devices, closed only after this snapshot is retired), and whether
+  // every queue can wake the worker (else it sleeps only briefly, see WorkerContext).
+  std::vector<SnapshotRxQueue> rx_queues;
+  std::vector<int> wake_sockets;
+  bool all_queues_wake = true;
 };
 
 }  // namespace edgegw::dataplane

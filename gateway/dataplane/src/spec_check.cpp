@@ -16,6 +16,32 @@ Error spec_error(std::string message) { return make_error(Errc::invalid_argument
 std::string port_at(size_t i, const PortSpec& p) { return "ports[" + std::to_string(i) + "] (" + p.name + ")"; }
 std::string bridge_at(size_t i, const BridgeSpec& b) { return "bridges[" + std::to_string(i) + "] (" + b.name + ")"; }
 
+std::string tags_text(uint16_t outer_vlan, uint16_t vlan) {
+  if (vlan == 0) return "untagged";
+  return outer_vlan == 0 ? "vlan " + std::to_string(vlan)
+                         : "outer_vlan " + std::to_string(outer_vlan) + " vlan " + std::to_string(vlan);
+}
+
+// One membership: a known port, once per network, VIDs in range, and tags no other network of the
+// same port uses (which also allows at most one untagged membership per port).
+Result<void> check_member(const std::string& where, const BridgeMember& m, const std::string& network,
+                          const std::set<std::string>& port_names, std::set<std::string>& members,
+                          std::map<std::string, std::map<uint32_t, std::string>>& tags_of_port) {
+  if (port_names.count(m.port) == 0) return spec_error(where + ": unknown port " + m.port);
+  if (!members.insert(m.port).second) return spec_error(where + ": port " + m.port + " is twice in " + network);
+  if (m.vlan > kMaxVlan) return spec_error(where + ": vlan " + std::to_string(m.vlan) + " is outside 0..4094");
+  if (m.outer_vlan > kMaxVlan) {
+    return spec_error(where + ": outer_vlan " + std::to_string(m.outer_vlan) + " is outside 0..4094");
+  }
+  if (m.outer_vlan != 0 && m.vlan == 0) return spec_error(where + ": outer_vlan needs vlan");
+  auto [it, fresh] = tags_of_port[m.port].emplace(tag_key(m.outer_vlan, m.vlan), network);
+  if (!fresh) {
+    return spec_error(where + ": port " + m.port + " is already " + tags_text(m.outer_vlan, m.vlan) + " in network " +
+                      it->second);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> check_switch_spec(const SwitchSpec& spec, unsigned max_mtu) {
@@ -39,20 +65,42 @@ Result<void> check_switch_spec(const SwitchSpec& spec, unsigned max_mtu) {
     if (p.mac && ((*p.mac)[0] & 1) != 0) return spec_error(port_at(i, p) + ": mac is a multicast address");
   }
 
+  size_t memberships = 0;
+  for (const BridgeSpec& b : spec.bridges) memberships += b.members.size();
+  if (memberships >= kNoIndex) {
+    return spec_error("too many network memberships: " + std::to_string(memberships) + ", at most " +
+                      std::to_string(kNoIndex - 1));
+  }
   std::set<std::string> bridge_names;
-  std::map<std::string, std::string> member_of;  // port name -> bridge name
+  // Per port: every (outer_vlan, vlan) it carries across networks, and where it was claimed.
+  std::map<std::string, std::map<uint32_t, std::string>> tags_of_port;
   for (size_t i = 0; i < spec.bridges.size(); ++i) {
     const BridgeSpec& b = spec.bridges[i];
+    const std::string at = bridge_at(i, b);
     if (b.name.empty()) return spec_error("bridges[" + std::to_string(i) + "]: name is empty");
-    if (!bridge_names.insert(b.name).second) return spec_error(bridge_at(i, b) + ": duplicate network name");
+    if (!bridge_names.insert(b.name).second) return spec_error(at + ": duplicate network name");
     if (b.fdb_max_entries == 0 || b.fdb_max_entries > kMaxFdbEntries) {
-      return spec_error(bridge_at(i, b) + ": fdb_max_entries must be 1.." + std::to_string(kMaxFdbEntries));
+      return spec_error(at + ": fdb_max_entries must be 1.." + std::to_string(kMaxFdbEntries));
     }
-    if (b.fdb_aging_s == 0) return spec_error(bridge_at(i, b) + ": fdb_aging_s must be at least 1");
-    for (const std::string& port : b.ports) {
-      if (port_names.count(port) == 0) return spec_error(bridge_at(i, b) + ": unknown port " + port);
-      auto [it, fresh] = member_of.emplace(port, b.name);
-      if (!fresh) return spec_error(bridge_at(i, b) + ": port " + port + " is already in network " + it->second);
+    if (b.fdb_aging_s == 0) return spec_error(at + ": fdb_aging_s must be at least 1");
+    std::set<std::string> members;
+    for (size_t m = 0; m < b.members.size(); ++m) {
+      if (auto r = check_member(at + ".members[" + std::to_string(m) + "]", b.members[m], b.name, port_names, members,
+                                tags_of_port);
+          !r) {
+        return r;
+      }
+    }
+    std::set<uint64_t> static_macs;
+    for (size_t m = 0; m < b.static_macs.size(); ++m) {
+      const StaticMac& sm = b.static_macs[m];
+      const std::string where = at + ".static_macs[" + std::to_string(m) + "]";
+      if (members.count(sm.port) == 0) return spec_error(where + ": port " + sm.port + " is not a member of " + b.name);
+      if ((sm.mac[0] & 1) != 0) return spec_error(where + ": mac is not a unicast address");
+      uint64_t key = 0;
+      for (uint8_t byte : sm.mac) key = key << 8 | byte;
+      if (key == 0) return spec_error(where + ": mac is all zeroes");
+      if (!static_macs.insert(key).second) return spec_error(where + ": duplicate static mac in " + b.name);
     }
   }
   return {};

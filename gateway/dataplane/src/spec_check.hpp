@@ -10,10 +10,13 @@ namespace edgegw::dataplane {
 
 constexpr unsigned kMinMtu = 68;  // IPv4's minimum
 constexpr uint32_t kMaxFdbEntries = 1u << 20;
+constexpr uint16_t kMaxVlan = 4094;
 
-// Unique, non-empty port and network names; unique devices; MTUs in [68, max_mtu]; every network
-// member is a known port that belongs to no other network; FDB sizes and ageing in range; no more
-// ports than DPDK has port ids.
+// Unique, non-empty port and network names; unique devices; MTUs in [68, max_mtu]; FDB sizes and
+// ageing in range; no more ports than DPDK has port ids. Memberships: a known port, once per
+// network, vlan and outer_vlan in 0..4094 (0 = none), outer_vlan only with vlan, and a port in
+// several networks only with distinct (outer_vlan, vlan), so at most one untagged membership. Static
+// MACs: unicast, not zero, unique per network, on a member port of that network.
 Result<void> check_switch_spec(const SwitchSpec& spec, unsigned max_mtu);
 
 }  // namespace edgegw::dataplane

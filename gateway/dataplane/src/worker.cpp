@@ -1,6 +1,18 @@
-// Worker loop: read the clock and the snapshot once, poll every port, report quiescent, back off
-// when idle.
+// Worker loop: read the clock and the snapshot once, poll every rx queue, report quiescent, and
+// when idle block until a port has traffic.
+//
+// Power-aware polling: after `idle_spins` empty loops the worker arms every wake-up source of the
+// snapshot (rx interrupts, af_packet wake sockets; see WakeSet), polls once more so a packet that
+// arrived before arming is not left waiting, then blocks in the WakeSet. Any source, a publish
+// (kick) or the timeout wakes it; it disarms and goes back to busy polling. Arming and disarming are
+// the only system calls, and they happen only on these transitions, never while traffic flows.
+//
+// RCU: the worker stays online while it sleeps. The snapshot it armed names wake sockets that must
+// stay open until it has disarmed them, so its grace period must include the sleep; the control
+// plane kicks the worker after every publish, which ends the sleep within one wake-up.
 #include "worker.hpp"
+
+#include <sys/prctl.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -16,45 +28,99 @@ namespace {
 // times a minute even when idle, small enough to be noise next to one burst.
 constexpr uint32_t kSweepSlotsPerLoop = 16;
 
+// Longest sleep when every queue can wake the worker: only a safety net (a lost interrupt, a vhost
+// guest whose fds are not registered yet) and the pace of FDB ageing while idle.
+constexpr uint64_t kSafetySleepNs = 20'000'000;
+
+class Poller {
+ public:
+  explicit Poller(WorkerContext& ctx) : ctx_(ctx), pipeline_(*ctx.counters, *ctx.tx) {}
+
+  // One pass over every rx queue; returns the packets received (and forwarded or dropped).
+  unsigned poll(const Snapshot& tables, uint64_t now) {
+    unsigned received = 0;
+    for (const SnapshotRxQueue& q : tables.rx_queues) {
+      burst_.count = rte_eth_rx_burst(q.port_id, q.queue, burst_.pkts, kBurstSize);
+      if (burst_.count == 0) continue;
+      capture_tap(ctx_.capture, q.port_id, CaptureDirection::rx, burst_.pkts, burst_.count);
+      received += burst_.count;
+      burst_.ingress = q.ingress;
+      pipeline_.run(tables, burst_, now);
+    }
+    return received;
+  }
+
+  // Arms the wake-up sources, polls once more and, when that finds nothing, sleeps up to
+  // `timeout_ns` and polls after waking. Returns what those polls received (counted as busy).
+  unsigned sleep_until_traffic(const Snapshot& tables, uint64_t timeout_ns) {
+    for (const SnapshotRxQueue& q : tables.rx_queues) {
+      if (q.rx_interrupt) rte_eth_dev_rx_intr_enable(q.port_id, q.queue);
+    }
+    for (int fd : tables.wake_sockets) arm_packet_wake_socket(fd);
+
+    uint64_t start = rte_get_tsc_cycles();
+    unsigned received = poll(tables, start);
+    if (received == 0) {
+      ctx_.wake->wait(timeout_ns);
+      bump(ctx_.counters->idle_sleeps);
+      // Forward what woke us before paying for the disarming system calls, unless a publish woke
+      // us: then the next loop polls with the new snapshot (a frame sent after apply() returned
+      // must not meet the old one).
+      if (ctx_.snapshot->load(std::memory_order_acquire) == &tables) {
+        start = rte_get_tsc_cycles();
+        received = poll(tables, start);
+      }
+    }
+    if (received != 0) count_busy(start, received);
+
+    for (int fd : tables.wake_sockets) disarm_packet_wake_socket(fd);
+    for (const SnapshotRxQueue& q : tables.rx_queues) {
+      if (q.rx_interrupt) rte_eth_dev_rx_intr_disable(q.port_id, q.queue);
+    }
+    return received;
+  }
+
+  void count_busy(uint64_t start, unsigned packets) {
+    bump(ctx_.counters->busy_cycles, rte_get_tsc_cycles() - start);
+    bump(ctx_.counters->busy_packets, packets);
+  }
+
+ private:
+  WorkerContext& ctx_;
+  Pipeline pipeline_;
+  Burst burst_;
+};
+
 }  // namespace
 
 int worker_main(void* arg) {
   WorkerContext& ctx = *static_cast<WorkerContext*>(arg);
   ctx.tid.store(rte_sys_gettid(), std::memory_order_release);
+  // Short naps (ports without a wake-up source) must not be stretched by the default 50 us slack.
+  ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 
-  Pipeline pipeline(*ctx.counters, *ctx.tx);
+  Poller poller(ctx);
   IdleBackoff idle(ctx.idle_spins, ctx.idle_sleep_max_us);
-  Burst burst;
   rte_rcu_qsbr_thread_online(ctx.rcu, ctx.rcu_thread_id);
 
   while (!ctx.stop_requested.load(std::memory_order_relaxed)) {
     const uint64_t now = rte_get_tsc_cycles();
     const Snapshot& tables = *ctx.snapshot->load(std::memory_order_acquire);
-    unsigned received = 0;
-    for (uint16_t i = 0; i < tables.ports.size(); ++i) {
-      burst.count = rte_eth_rx_burst(tables.ports[i].port_id, 0, burst.pkts, kBurstSize);
-      if (burst.count == 0) continue;
-      received += burst.count;
-      burst.ingress = i;
-      pipeline.run(tables, burst, now);
+    unsigned received = poller.poll(tables, now);
+    if (received != 0) {
+      poller.count_busy(now, received);
+      idle.on_traffic();
+    } else if (unsigned nap_us = idle.on_empty_loop(); nap_us != 0) {
+      // With a wake-up source on every queue the sleep lasts until traffic; otherwise it is a nap
+      // that doubles up to idle_sleep_max_us, bounding the first packet's wait.
+      const uint64_t timeout_ns = tables.all_queues_wake ? kSafetySleepNs : uint64_t{nap_us} * 1000;
+      if (poller.sleep_until_traffic(tables, timeout_ns) != 0) idle.on_traffic();
     }
-    for (const SnapshotNetwork& net : tables.networks) net.fdb->sweep(now, net.aging_ticks, kSweepSlotsPerLoop);
+    age_fdbs(tables, now, kSweepSlotsPerLoop);
 
     // Nothing from `tables` is used past this point.
     rte_rcu_qsbr_quiescent(ctx.rcu, ctx.rcu_thread_id);
     bump(ctx.counters->loops);
-
-    if (received != 0) {
-      idle.on_traffic();
-      continue;
-    }
-    if (unsigned sleep_us = idle.on_empty_loop(); sleep_us != 0) {
-      // Offline while asleep so a grace period never waits for our wake-up.
-      rte_rcu_qsbr_thread_offline(ctx.rcu, ctx.rcu_thread_id);
-      rte_delay_us_sleep(sleep_us);
-      rte_rcu_qsbr_thread_online(ctx.rcu, ctx.rcu_thread_id);
-      bump(ctx.counters->idle_sleeps);
-    }
   }
   rte_rcu_qsbr_thread_offline(ctx.rcu, ctx.rcu_thread_id);
   return 0;

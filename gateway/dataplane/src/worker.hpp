@@ -1,4 +1,5 @@
-// The worker lcore: run-to-completion polling of every port in the current snapshot.
+// The worker lcore: run-to-completion polling of every rx queue in the current snapshot; tx on
+// queue 0 of each port (one worker owns every port).
 #pragma once
 
 #include <rte_rcu_qsbr.h>
@@ -7,8 +8,10 @@
 #include <cstdint>
 
 #include "burst.hpp"
+#include "capture_tap.hpp"
 #include "counters.hpp"
 #include "snapshot.hpp"
+#include "wake_set.hpp"
 
 namespace edgegw::dataplane {
 
@@ -25,6 +28,11 @@ struct WorkerContext {
   TxBuffers* tx = nullptr;
   unsigned idle_spins = 256;
   unsigned idle_sleep_max_us = 200;
+  // Set up by the control plane before launch (it adds and removes ports' fds); the worker blocks
+  // in it when idle. Kicked by the control plane after every publish and at stop.
+  WakeSet* wake = nullptr;
+  // Set up by the control plane before launch; the rx capture tap reads a port's slot per burst.
+  const CaptureSlots* capture = nullptr;
 
   std::atomic<bool> stop_requested{false};  // written by the control plane
   std::atomic<int> tid{0};                  // written by the worker when it starts

@@ -10,8 +10,8 @@ using nlohmann::json;
 
 json sample_ports() {
   return json::parse(R"([
-    {"name":"uplink","network":"site","state":"up","reason":"","link_up":true,"rx_packets":12,"rx_bytes":1200,
-     "tx_packets":10,"tx_bytes":980,"drops_total":0},
+    {"name":"uplink","role":"physical","network":"site","networks":["site","v20"],"state":"up","reason":"",
+     "link":"up","link_up":true,"rx_packets":12,"rx_bytes":1200,"tx_packets":10,"tx_bytes":980,"drops_total":0},
     {"name":"lan2","network":"","state":"down","reason":"device probe failed: No such device","link_up":false,
      "rx_packets":0,"rx_bytes":0,"tx_packets":0,"tx_bytes":0,"drops_total":3}
   ])");
@@ -26,10 +26,95 @@ TEST(Format, TableAlignsTextLeftAndNumbersRight) {
 }
 
 TEST(Format, Ports) {
+  // lan2 comes from an older daemon: no role, no networks list, only link_up.
   EXPECT_EQ(format_ports(sample_ports()),
-            "PORT    NETWORK  STATE                                       LINK  RX-PKTS  RX-BYTES  TX-PKTS  TX-BYTES  DROPS\n"
-            "uplink  site     up                                          up         12      1200       10       980      0\n"
-            "lan2    -        down (device probe failed: No such device)  down        0         0        0         0      3\n");
+            "PORT    ROLE      NETWORKS   STATE                                       LINK  RX-PKTS  RX-BYTES  TX-PKTS  TX-BYTES  DROPS\n"
+            "uplink  physical  site, v20  up                                          up         12      1200       10       980      0\n"
+            "lan2    -         -          down (device probe failed: No such device)  down        0         0        0         0      3\n");
+}
+
+TEST(Format, PortShow) {
+  const json port = json::parse(R"({
+    "name":"host","kind":"host","role":"host","network":"site","networks":["site"],"devargs":"net_tap_host,iface=egw-host",
+    "state":"up","reason":"","link":"up","link_up":true,"speed_mbps":10000,"mac":"02:00:00:00:00:ff","mtu":1500,
+    "queues":1,"macs_learned":1,"mac_limit":0,"address":"192.168.50.1/24",
+    "host_address_error":"interface egw-host does not exist","iface":"egw-host","socket":null,
+    "memberships":[{"network":"site","vlan":0,"outer_vlan":0}],
+    "rx_packets":5,"rx_bytes":500,"tx_packets":6,"tx_bytes":600,"drops_total":2,"hw_rx_missed":0,"hw_tx_errors":1,
+    "drops":{"no_mbuf":0,"unknown_vlan":2,"mac_limit":0}})");
+  EXPECT_EQ(format_port(port),
+            "port      host\n"
+            "kind      host\n"
+            "role      host\n"
+            "state     up\n"
+            "link      up, 10000 Mb/s\n"
+            "networks  site\n"
+            "devargs   net_tap_host,iface=egw-host\n"
+            "iface     egw-host\n"
+            "address   192.168.50.1/24 (not set: interface egw-host does not exist)\n"
+            "mac       02:00:00:00:00:ff\n"
+            "mtu       1500\n"
+            "queues    1\n"
+            "macs      1 learned, no limit\n"
+            "\n"
+            "COUNTER            VALUE\n"
+            "rx_packets             5\n"
+            "rx_bytes             500\n"
+            "tx_packets             6\n"
+            "tx_bytes             600\n"
+            "hw_rx_missed           0\n"
+            "hw_tx_errors           1\n"
+            "drops_total            2\n"
+            "drop.mac_limit         0\n"
+            "drop.no_mbuf           0\n"
+            "drop.unknown_vlan      2\n");
+}
+
+TEST(Format, PortShowOfATrunkAndAGuest) {
+  const json trunk = json::parse(R"({"name":"uplink","state":"down","reason":"link down","link":"down",
+    "mac_limit":100,"macs_learned":7,"memberships":[{"network":"site","vlan":0,"outer_vlan":0},
+    {"network":"v20","vlan":20,"outer_vlan":200}],"socket":"/run/edgegw/vhost/x.sock"})");
+  const std::string text = format_port(trunk);
+  EXPECT_NE(text.find("state     down (link down)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("networks  site, v20 vlan 20 outer 200\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("socket    /run/edgegw/vhost/x.sock\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("macs      7 learned, limit 100\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("address"), std::string::npos) << "no address line without an address";
+}
+
+TEST(Format, Networks) {
+  const json networks = json::parse(R"([
+    {"name":"site","mode":"bridge","subnet":"192.168.50.0/24","members":["uplink","host","vm1"],"members_up":2,
+     "fdb_entries":2,"fdb_max_entries":4096,"fdb_aging_s":300},
+    {"name":"lab","mode":"isolated","subnet":null,"members":["vm2"],"members_up":0,"fdb_entries":0,
+     "fdb_max_entries":256,"fdb_aging_s":300}])");
+  EXPECT_EQ(format_networks(networks),
+            "NETWORK  MODE      SUBNET           MEMBERS             UP     FDB\n"
+            "site     bridge    192.168.50.0/24  uplink, host, vm1  2/3  2/4096\n"
+            "lab      isolated  -                vm2                0/1   0/256\n");
+}
+
+TEST(Format, NetworkShow) {
+  const json network = json::parse(R"({"name":"site","mode":"bridge","subnet":"192.168.50.0/24",
+    "fdb_entries":1,"fdb_max_entries":4096,"fdb_aging_s":300,"members_up":2,
+    "members":[{"port":"uplink","vlan":0,"outer_vlan":0,"role":"physical","state":"up","reason":""},
+               {"port":"vm1","vlan":10,"outer_vlan":100,"role":"guest","state":"down","reason":"waiting for a guest"}],
+    "static_macs":[{"mac":"02:00:00:00:00:01","port":"uplink"}],
+    "fdb":[{"mac":"02:00:00:00:00:01","port":"uplink","vlan":0,"outer_vlan":0,"static":true,"age_s":0},
+           {"mac":"02:00:00:00:00:77","port":"vm1","vlan":10,"outer_vlan":100,"static":false,"age_s":75}]})");
+  EXPECT_EQ(format_network(network),
+            "network  site\n"
+            "mode     bridge\n"
+            "subnet   192.168.50.0/24\n"
+            "fdb      1 of 4096 learned, aging 300s\n"
+            "\n"
+            "MEMBER  VLAN  OUTER  ROLE      STATE\n"
+            "uplink     -      -  physical  up\n"
+            "vm1       10    100  guest     down (waiting for a guest)\n"
+            "\n"
+            "MAC                PORT    VLAN  OUTER  TYPE        AGE\n"
+            "02:00:00:00:00:01  uplink     -      -  static        -\n"
+            "02:00:00:00:00:77  vm1       10    100  learned  1m 15s\n");
 }
 
 TEST(Format, Durations) {
@@ -58,7 +143,7 @@ TEST(Format, Status) {
             "config 3 from cli, applied 2026-11-23T10:40:00Z, sha256 0123456789ab\n"
             "dataplane 1 worker lcore(s), tables generation 4\n"
             "\n"
-            "PORT  NETWORK  STATE  LINK  RX-PKTS  RX-BYTES  TX-PKTS  TX-BYTES  DROPS\n");
+            "PORT  ROLE  NETWORKS  STATE  LINK  RX-PKTS  RX-BYTES  TX-PKTS  TX-BYTES  DROPS\n");
 }
 
 TEST(Format, StatusWithoutConfig) {
@@ -103,6 +188,10 @@ TEST(Format, ToleratesMissingAndMistypedFields) {
   EXPECT_NO_THROW(format_status(json::array()));
   EXPECT_NO_THROW(format_ports(json{{{"name", 5}, {"rx_packets", "x"}}}));
   EXPECT_NO_THROW(format_history(json("nope")));
+  EXPECT_NO_THROW(format_port(json::array()));
+  EXPECT_NO_THROW(format_port(json{{"drops", {{"x", "y"}}}, {"memberships", 3}}));
+  EXPECT_NO_THROW(format_networks(json{{{"members", {1, 2}}}}));
+  EXPECT_NO_THROW(format_network(json{{"members", {1}}, {"fdb", {nullptr}}}));
 }
 
 }  // namespace

@@ -99,15 +99,29 @@ TEST_F(ConfigSchema, TopLevelPropertiesAreTheFieldsTheParserAccepts) {
 TEST_F(ConfigSchema, ObjectPropertiesAreTheFieldsTheParserAccepts) {
   const json canonical = canonical_everything();
   std::set<std::string> port_fields;
-  bool has_mac = false;
+  bool has_optional = true;
+  for (const char* optional : {"mac", "socket", "address"}) {
+    bool has = false;
+    for (const json& port : canonical["ports"]) has = has || port.contains(optional);
+    has_optional = has_optional && has;
+  }
   for (const json& port : canonical["ports"]) {
     for (const auto& [key, value] : port.items()) port_fields.insert(key);
-    has_mac = has_mac || port.contains("mac");
   }
-  ASSERT_TRUE(has_mac) << "the example must use every optional port field";
+  ASSERT_TRUE(has_optional) << "the example must use every optional port field";
   EXPECT_EQ(keys_of(schema_["$defs"]["port"]["properties"]), port_fields);
   EXPECT_EQ(keys_of(schema_["$defs"]["network"]["properties"]), keys_of(canonical["networks"][0]));
   EXPECT_EQ(keys_of(schema_["$defs"]["fdb"]["properties"]), keys_of(canonical["networks"][0]["fdb"]));
+  // Members written as objects, and static MACs.
+  json tagged;
+  for (const json& member : canonical["networks"][2]["ports"]) {
+    if (member.is_object()) tagged = member;
+  }
+  ASSERT_TRUE(tagged.is_object()) << "the example must have a tagged member";
+  const json& member_schema = schema_["$defs"]["member"]["oneOf"][1];
+  EXPECT_EQ(keys_of(member_schema["properties"]), (std::set<std::string>{"port", "vlan", "outer_vlan"}));
+  EXPECT_EQ(keys_of(schema_["$defs"]["static_mac"]["properties"]),
+            keys_of(canonical["networks"][0]["static_macs"][0]));
 }
 
 TEST_F(ConfigSchema, RequiredFieldsAreTheOnesTheParserRequires) {
@@ -139,6 +153,8 @@ TEST_F(ConfigSchema, IntegerRangesAreTheParsersRanges) {
   int checked = 0;
   for (const Place& place : {Place{"/properties/version", "/version"},
                              Place{"/$defs/port/properties/mtu", "/ports/0/mtu"},
+                             Place{"/$defs/port/properties/queues", "/ports/0/queues"},
+                             Place{"/$defs/port/properties/mac_limit", "/ports/0/mac_limit"},
                              Place{"/$defs/fdb/properties/aging_s", "/networks/0/fdb/aging_s"},
                              Place{"/$defs/fdb/properties/max_entries", "/networks/0/fdb/max_entries"}}) {
     const json& range = schema_[json::json_pointer(place.schema_path)];
@@ -162,17 +178,24 @@ TEST_F(ConfigSchema, IntegerRangesAreTheParsersRanges) {
       EXPECT_EQ(json::parse(to_canonical_json(parsed.config))[pointer], range["default"]) << place.pointer;
     }
   }
-  EXPECT_EQ(checked, 16);
+  EXPECT_EQ(checked, 24);
 }
 
 TEST_F(ConfigSchema, EnumerationsAreTheParsersNames) {
   std::set<std::string> kinds;
-  for (PortKind kind : {PortKind::af_packet, PortKind::tap, PortKind::pci, PortKind::vdev}) {
+  for (PortKind kind :
+       {PortKind::af_packet, PortKind::tap, PortKind::pci, PortKind::vdev, PortKind::vhost, PortKind::host}) {
     kinds.insert(port_kind_name(kind));
   }
   EXPECT_EQ(schema_["$defs"]["port"]["properties"]["kind"]["enum"].get<std::set<std::string>>(), kinds);
-  EXPECT_EQ(schema_["$defs"]["network"]["properties"]["mode"]["enum"].get<std::set<std::string>>(),
-            std::set<std::string>{network_mode_name(NetworkMode::bridge)});
+  std::set<std::string> roles;
+  for (PortRole role : {PortRole::physical, PortRole::guest, PortRole::host}) roles.insert(port_role_name(role));
+  EXPECT_EQ(schema_["$defs"]["port"]["properties"]["role"]["enum"].get<std::set<std::string>>(), roles);
+  std::set<std::string> modes{"internal"};  // the synonym, accepted but never written
+  for (NetworkMode mode : {NetworkMode::bridge, NetworkMode::host_only, NetworkMode::isolated}) {
+    modes.insert(network_mode_name(mode));
+  }
+  EXPECT_EQ(schema_["$defs"]["network"]["properties"]["mode"]["enum"].get<std::set<std::string>>(), modes);
 }
 
 TEST_F(ConfigSchema, ArrayLimitsAreTheParsersLimits) {

@@ -146,9 +146,10 @@ std::vector<InvalidCase> port_cases() {
        "must start with a lowercase letter followed by at most 14 lowercase letters, digits, '_' or '-', "
        "got 'a\\x01'"},
       {"kind_unknown", doc(port(R"("name": "lan", "kind": "veth")")), "/ports/0/kind",
-       "must be one of 'af_packet', 'tap', 'pci', 'vdev', got 'veth'"},
+       "must be one of 'af_packet', 'tap', 'pci', 'vdev', 'vhost', 'host', got 'veth'"},
       {"kind_long_value_is_shortened", doc(port(R"("name": "lan", "kind": ")" + std::string(100, 'k') + "\"")),
-       "/ports/0/kind", "must be one of 'af_packet', 'tap', 'pci', 'vdev', got '" + std::string(64, 'k') + "...'"},
+       "/ports/0/kind", "must be one of 'af_packet', 'tap', 'pci', 'vdev', 'vhost', 'host', got '" + std::string(64, 'k') +
+           "...'"},
       {"af_packet_without_iface", doc(port(R"("name": "lan", "kind": "af_packet")")), "/ports/0",
        "missing required field 'iface', needed for kind 'af_packet'"},
       {"pci_without_pci", doc(port(R"("name": "up", "kind": "pci")")), "/ports/0",
@@ -156,7 +157,7 @@ std::vector<InvalidCase> port_cases() {
       {"vdev_without_devargs", doc(port(R"("name": "vm", "kind": "vdev")")), "/ports/0",
        "missing required field 'devargs', needed for kind 'vdev'"},
       {"iface_on_pci_port", doc(port(R"("name": "up", "kind": "pci", "pci": "0000:03:00.0", "iface": "eth0")")),
-       "/ports/0/iface", "allowed only when kind is 'af_packet' or 'tap', not 'pci'"},
+       "/ports/0/iface", "allowed only when kind is 'af_packet', 'tap' or 'host', not 'pci'"},
       {"devargs_on_tap_port", doc(port(R"("name": "lan", "kind": "tap", "iface": "t0", "devargs": "net_ring0")")),
        "/ports/0/devargs", "allowed only when kind is 'vdev', not 'tap'"},
       {"pci_on_vdev_port", doc(port(R"("name": "vm", "kind": "vdev", "devargs": "net_ring0", "pci": "0000:03:00.0")")),
@@ -228,7 +229,7 @@ std::vector<InvalidCase> network_cases() {
       {"network_unknown_field", doc(kLan, bridge("site", R"("lan")", R"(, "vlan": 7)")), "/networks/0/vlan",
        "unknown field"},
       {"network_mode_unknown", doc(kLan, R"({"name": "site", "mode": "routed", "ports": ["lan"]})"),
-       "/networks/0/mode", "must be one of 'bridge', got 'routed'"},
+       "/networks/0/mode", "must be one of 'bridge', 'host-only', 'isolated', 'internal', got 'routed'"},
       {"network_name_with_space", doc(kLan, bridge("my site", R"("lan")")), "/networks/0/name",
        "must start with a lowercase letter followed by at most 14 lowercase letters, digits, '_' or '-', "
        "got 'my site'"},
@@ -237,7 +238,7 @@ std::vector<InvalidCase> network_cases() {
       {"network_without_ports", doc(kLan, bridge("site", "")), "/networks/0/ports",
        "must list at least one port, got an empty array"},
       {"network_port_is_number", doc(kLan, bridge("site", "1")), "/networks/0/ports/0",
-       "must be a string, got number"},
+       "must be a port name or an object, got number"},
       {"unknown_port", doc(kLan, bridge("site", R"("lan", "wan")")), "/networks/0/ports/1", "unknown port 'wan'"},
       {"network_lists_too_many_ports", [] {
          // 32 ports, all in one network, and the first listed again: only the length is reported,
@@ -256,7 +257,7 @@ std::vector<InvalidCase> network_cases() {
        "duplicate port 'lan' (also /networks/0/ports/0)"},
       {"port_in_two_networks",
        doc(two_ports, bridge("site", R"("wan", "lan")") + ", " + bridge("lab", R"("lan")")),
-       "/networks/1/ports/0", "port 'lan' is already in network 'site' at /networks/0/ports/1"},
+       "/networks/1/ports/0", "port 'lan' is already untagged in network 'site' at /networks/0/ports/1"},
       {"subnet_without_length", doc(kLan, bridge("site", R"("lan")", R"(, "subnet": "192.168.1.0")")),
        "/networks/0/subnet", "must be an IPv4 prefix 'a.b.c.d/len', got '192.168.1.0'"},
       {"subnet_octet_with_leading_zero", doc(kLan, bridge("site", R"("lan")", R"(, "subnet": "192.168.01.0/24")")),

@@ -35,7 +35,8 @@ TEST(Ipv4Prefix, OverlapsWhenOneContainsTheOther) {
 }
 
 TEST(ConfigNames, PortKindsRoundTrip) {
-  for (PortKind kind : {PortKind::af_packet, PortKind::tap, PortKind::pci, PortKind::vdev}) {
+  for (PortKind kind :
+       {PortKind::af_packet, PortKind::tap, PortKind::pci, PortKind::vdev, PortKind::vhost, PortKind::host}) {
     EXPECT_EQ(port_kind_from_name(port_kind_name(kind)), kind);
   }
   EXPECT_EQ(port_kind_from_name("AF_PACKET"), std::nullopt);
@@ -44,7 +45,29 @@ TEST(ConfigNames, PortKindsRoundTrip) {
 
 TEST(ConfigNames, NetworkModesRoundTrip) {
   EXPECT_EQ(network_mode_from_name(network_mode_name(NetworkMode::bridge)), NetworkMode::bridge);
+  EXPECT_EQ(network_mode_from_name(network_mode_name(NetworkMode::host_only)), NetworkMode::host_only);
+  EXPECT_EQ(network_mode_from_name(network_mode_name(NetworkMode::isolated)), NetworkMode::isolated);
+  EXPECT_STREQ(network_mode_name(NetworkMode::host_only), "host-only");
+  EXPECT_EQ(network_mode_from_name("internal"), NetworkMode::isolated) << "a synonym, written as isolated";
   EXPECT_EQ(network_mode_from_name("routed"), std::nullopt);
+}
+
+TEST(ConfigNames, PortRolesRoundTripAndDefaultFromTheKind) {
+  for (PortRole role : {PortRole::physical, PortRole::guest, PortRole::host}) {
+    EXPECT_EQ(port_role_from_name(port_role_name(role)), role);
+  }
+  EXPECT_EQ(port_role_from_name("Guest"), std::nullopt);
+  EXPECT_EQ(default_port_role(PortKind::vhost), PortRole::guest);
+  EXPECT_EQ(default_port_role(PortKind::host), PortRole::host);
+  for (PortKind kind : {PortKind::af_packet, PortKind::tap, PortKind::pci, PortKind::vdev}) {
+    EXPECT_EQ(default_port_role(kind), PortRole::physical) << port_kind_name(kind);
+  }
+}
+
+TEST(Ipv4HostAddress, FormatsWithItsLengthAndKnowsItsNetwork) {
+  const Ipv4HostAddress a{0xc0a83201u, 24};  // 192.168.50.1/24
+  EXPECT_EQ(a.to_string(), "192.168.50.1/24");
+  EXPECT_EQ(a.prefix(), (Ipv4Prefix{0xc0a83200u, 24}));
 }
 
 TEST(FormatMac, IsLowercaseWithColons) {

@@ -30,8 +30,12 @@ TEST(ParseConfig, FillsDefaultsForOmittedFields) {
   EXPECT_EQ(c.ports[0].mtu, 1500);
   EXPECT_FALSE(c.ports[0].mac.has_value());
   EXPECT_TRUE(c.ports[0].admin_up);
+  EXPECT_EQ(c.ports[0].role, PortRole::physical);
+  EXPECT_EQ(c.ports[0].queues, 1);
+  EXPECT_EQ(c.ports[0].mac_limit, 0u);
   ASSERT_EQ(c.networks.size(), 1u);
   EXPECT_FALSE(c.networks[0].subnet.has_value());
+  EXPECT_TRUE(c.networks[0].static_macs.empty());
   EXPECT_EQ(c.networks[0].fdb.aging_s, 300u);
   EXPECT_EQ(c.networks[0].fdb.max_entries, 4096u);
 }
@@ -73,7 +77,7 @@ TEST(ParseConfig, ReadsEveryField) {
   EXPECT_EQ(c.networks[0].subnet, (Ipv4Prefix{0xcb007100u, 24}));
   EXPECT_EQ(c.networks[0].fdb.aging_s, 10u);
   EXPECT_EQ(c.networks[0].fdb.max_entries, 65536u);
-  EXPECT_EQ(c.networks[1].ports, (std::vector<std::string>{"lan", "vm-1_a", "host"}));
+  EXPECT_EQ(c.networks[1].ports, (std::vector<NetworkMember>{{"lan"}, {"vm-1_a"}, {"host"}}));
   EXPECT_EQ(c.networks[1].fdb.aging_s, 86400u);
   EXPECT_EQ(c.networks[1].fdb.max_entries, 4096u);
   EXPECT_EQ(c.find_port("host"), &c.ports[1]);
@@ -205,7 +209,7 @@ TEST(ParseConfig, NamesANetworkWithoutAUsableNameByItsPointer) {
                                                        {"name": "t", "mode": "bridge", "ports": ["lan"]})"));
   ASSERT_EQ(parsed.issues.size(), 2u) << describe(parsed);
   EXPECT_EQ(parsed.issues[1],
-            (ConfigIssue{"/networks/1/ports/0", "port 'lan' is already in another network at /networks/0/ports/0"}));
+            (ConfigIssue{"/networks/1/ports/0", "port 'lan' is already untagged in another network at /networks/0/ports/0"}));
 }
 
 TEST(CanonicalJson, HasAFixedShapeWithDefaultsWrittenOut) {
@@ -220,10 +224,13 @@ TEST(CanonicalJson, HasAFixedShapeWithDefaultsWrittenOut) {
     {
       "name": "lan",
       "kind": "tap",
+      "role": "physical",
       "iface": "t0",
       "mtu": 1500,
       "mac": "02:00:00:00:00:aa",
-      "admin_up": true
+      "admin_up": true,
+      "queues": 1,
+      "mac_limit": 0
     }
   ],
   "networks": [
@@ -233,6 +240,7 @@ TEST(CanonicalJson, HasAFixedShapeWithDefaultsWrittenOut) {
       "ports": [
         "lan"
       ],
+      "static_macs": [],
       "subnet": "10.1.0.0/16",
       "fdb": {
         "aging_s": 300,

@@ -1,5 +1,6 @@
 // The table compiler: every port kind becomes the right DPDK devargs, and the per-port and
-// per-network settings reach the SwitchSpec unchanged.
+// per-network settings (roles, queues, MAC limits, tagged members, static MACs) reach the SwitchSpec
+// unchanged.
 #include <gtest/gtest.h>
 
 #include "edgegw/control/apply_service.hpp"
@@ -68,24 +69,111 @@ TEST(SwitchCompilerTest, OneBridgePerNetworkWithItsFdbLimits) {
   }
   NetworkConfig site;
   site.name = "site";
-  site.ports = {"p1", "p2"};
+  site.ports = {{"p1"}, {"p2"}};
   site.fdb.aging_s = 60;
   site.fdb.max_entries = 128;
   NetworkConfig guests;
   guests.name = "guests";
-  guests.ports = {"p3"};
+  guests.ports = {{"p3"}};
   config.networks = {site, guests};
 
   dataplane::SwitchSpec spec = compile_switch(config);
   ASSERT_EQ(spec.bridges.size(), 2u);
   EXPECT_EQ(spec.bridges[0].name, "site");
-  EXPECT_EQ(spec.bridges[0].ports, (std::vector<std::string>{"p1", "p2"}));
+  ASSERT_EQ(spec.bridges[0].members.size(), 2u);
+  EXPECT_EQ(spec.bridges[0].members[0].port, "p1");
+  EXPECT_EQ(spec.bridges[0].members[1].port, "p2");
+  EXPECT_EQ(spec.bridges[0].members[1].vlan, 0);
   EXPECT_EQ(spec.bridges[0].fdb_aging_s, 60u);
   EXPECT_EQ(spec.bridges[0].fdb_max_entries, 128u);
   EXPECT_EQ(spec.bridges[1].name, "guests");
-  EXPECT_EQ(spec.bridges[1].ports, (std::vector<std::string>{"p3"}));
+  ASSERT_EQ(spec.bridges[1].members.size(), 1u);
+  EXPECT_EQ(spec.bridges[1].members[0].port, "p3");
+  EXPECT_TRUE(spec.bridges[1].static_macs.empty());
   EXPECT_EQ(spec.bridges[1].fdb_aging_s, 300u);
   EXPECT_EQ(spec.bridges[1].fdb_max_entries, 4096u);
+}
+
+TEST(SwitchCompilerTest, VhostAndHostPortsGetTheirDevargs) {
+  GatewayConfig config;
+  PortConfig vm1 = port("vm1", PortKind::vhost);  // default socket
+  vm1.role = PortRole::guest;
+  PortConfig vm2 = port("vm2", PortKind::vhost);
+  vm2.role = PortRole::guest;
+  vm2.socket = "/srv/vms/vm2.sock";
+  vm2.queues = 4;
+  PortConfig host = port("host", PortKind::host);
+  host.role = PortRole::host;
+  host.iface = "egw-host";
+  host.address = Ipv4HostAddress{0xc0a83201u, 24};
+  config.ports = {vm1, vm2, host};
+
+  const SwitchCompileOptions options{"/tmp/egw-run/vhost"};
+  dataplane::SwitchSpec spec = compile_switch(config, options);
+  ASSERT_EQ(spec.ports.size(), 3u);
+  EXPECT_EQ(spec.ports[0].devargs, "net_vhost_vm1,iface=/tmp/egw-run/vhost/vm1.sock,queues=1");
+  EXPECT_EQ(spec.ports[1].devargs, "net_vhost_vm2,iface=/srv/vms/vm2.sock,queues=4");
+  EXPECT_EQ(spec.ports[2].devargs, "net_tap_host,iface=egw-host");
+  EXPECT_EQ(spec.ports[0].role, dataplane::PortRole::guest);
+  EXPECT_EQ(spec.ports[1].queues, 4);
+  EXPECT_EQ(spec.ports[2].role, dataplane::PortRole::host);
+  EXPECT_EQ(vhost_socket_path(vm1, options), "/tmp/egw-run/vhost/vm1.sock");
+  EXPECT_EQ(vhost_socket_path(vm1, SwitchCompileOptions{}), "/run/edgegw/vhost/vm1.sock")
+      << "the default run directory";
+}
+
+TEST(SwitchCompilerTest, QueuesMacLimitAndRoleAreCopied) {
+  GatewayConfig config;
+  PortConfig up = port("up", PortKind::af_packet);
+  up.iface = "egw-up";
+  up.queues = 2;
+  up.mac_limit = 100;
+  PortConfig ct = port("ct", PortKind::af_packet);
+  ct.iface = "veth-ct";
+  ct.role = PortRole::guest;
+  config.ports = {up, ct};
+
+  dataplane::SwitchSpec spec = compile_switch(config);
+  ASSERT_EQ(spec.ports.size(), 2u);
+  EXPECT_EQ(spec.ports[0].devargs, "net_af_packet_up,iface=egw-up,qpairs=2")
+      << "net_af_packet needs a socket per queue pair";
+  EXPECT_EQ(spec.ports[0].queues, 2);
+  EXPECT_EQ(spec.ports[0].mac_limit, 100u);
+  EXPECT_EQ(spec.ports[0].role, dataplane::PortRole::physical);
+  EXPECT_EQ(spec.ports[1].devargs, "net_af_packet_ct,iface=veth-ct") << "one queue pair keeps the old devargs";
+  EXPECT_EQ(spec.ports[1].queues, 1);
+  EXPECT_EQ(spec.ports[1].mac_limit, 0u);
+  EXPECT_EQ(spec.ports[1].role, dataplane::PortRole::guest);
+}
+
+TEST(SwitchCompilerTest, TaggedMembersAndStaticMacsReachTheBridge) {
+  GatewayConfig config;
+  PortConfig up = port("up", PortKind::af_packet);
+  up.iface = "egw-up";
+  PortConfig vm = port("vm", PortKind::vhost);
+  config.ports = {up, vm};
+  NetworkConfig v10;
+  v10.name = "v10";
+  v10.ports = {{"up", 10, 0}, {"vm", 0, 0}};
+  v10.static_macs = {{MacAddress{0x02, 0, 0, 0, 0, 0x10}, "vm"}};
+  NetworkConfig tenant;
+  tenant.name = "tenant";
+  tenant.ports = {{"up", 10, 100}};
+  config.networks = {v10, tenant};
+
+  dataplane::SwitchSpec spec = compile_switch(config);
+  ASSERT_EQ(spec.bridges.size(), 2u);
+  ASSERT_EQ(spec.bridges[0].members.size(), 2u);
+  EXPECT_EQ(spec.bridges[0].members[0].port, "up");
+  EXPECT_EQ(spec.bridges[0].members[0].vlan, 10);
+  EXPECT_EQ(spec.bridges[0].members[0].outer_vlan, 0);
+  EXPECT_EQ(spec.bridges[0].members[1].vlan, 0);
+  ASSERT_EQ(spec.bridges[0].static_macs.size(), 1u);
+  EXPECT_EQ(spec.bridges[0].static_macs[0].mac, (std::array<uint8_t, 6>{0x02, 0, 0, 0, 0, 0x10}));
+  EXPECT_EQ(spec.bridges[0].static_macs[0].port, "vm");
+  ASSERT_EQ(spec.bridges[1].members.size(), 1u);
+  EXPECT_EQ(spec.bridges[1].members[0].vlan, 10);
+  EXPECT_EQ(spec.bridges[1].members[0].outer_vlan, 100);
 }
 
 TEST(SwitchCompilerTest, EmptyConfigCompilesToAnEmptySwitch) {

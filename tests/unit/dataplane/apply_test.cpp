@@ -114,7 +114,7 @@ TEST_F(ApplyTest, ChangesElsewhereLoseNoFrameAndKeepTheFdb) {
   });
   auto pause = [] { std::this_thread::sleep_for(std::chrono::milliseconds(150)); };
   pause();
-  BridgeSpec iot{"iot", {"pd", "pe"}, 60, 256};
+  BridgeSpec iot = bridge("iot", {"pd", "pe"}, 60, 256);
   EXPECT_TRUE(dp_->apply({{pa, pb, pc, pd, pe}, {lan, iot}}).ok());  // new devices + network
   ASSERT_TRUE(sd.send({kBroadcast, d.mac, 200000}));
   EXPECT_EQ(se.receive(1), std::vector<uint32_t>{200000}) << "the added network forwards";
@@ -125,7 +125,7 @@ TEST_F(ApplyTest, ChangesElsewhereLoseNoFrameAndKeepTheFdb) {
   EXPECT_TRUE(dp_->apply({{pa, pb, pc, pd, pe}, {lan, iot}}).ok());  // the other network resized
   pause();
   dp_->reclaim();
-  iot.ports = {"pe"};
+  iot.members = {BridgeMember{"pe"}};
   EXPECT_TRUE(dp_->apply({{pa, pb, pc, pe}, {lan, iot}}).ok());  // a device removed
   pause();
   EXPECT_TRUE(drain_reclaim(*dp_));
@@ -297,7 +297,7 @@ TEST_F(ApplyTest, InvalidSpecIsRefusedAndChangesNothing) {
   auto r = dp_->apply(bad);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::invalid_argument);
-  EXPECT_NE(r.error().message.find("port pb is already in network lan"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("port pb is already untagged in network lan"), std::string::npos) << r.error().message;
   EXPECT_EQ(dp_->status().snapshot_generation, generation);
   EXPECT_EQ(port_status(*dp_, "pb").network, "lan");
   RawSocket sa(a), sb(b);

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <set>
+#include <thread>
 #include <vector>
 
 namespace edgegw::dataplane {
@@ -121,6 +124,85 @@ TEST(FdbTable, ManyMacsAllFindable) {
     ASSERT_NE(e, nullptr) << i;
     EXPECT_EQ(e->port.incarnation, i);
   }
+}
+
+TEST(FdbTable, LearnReportsWhatItOverwrote) {
+  FdbTable fdb(4);
+  FdbEvicted ev;
+  ASSERT_EQ(fdb.learn(mac(1), {1, 1}, 0, kAging, &ev), FdbLearn::learned);
+  EXPECT_FALSE(ev.any);
+  ASSERT_EQ(fdb.learn(mac(1), {2, 5}, 1, kAging, &ev), FdbLearn::moved);
+  EXPECT_TRUE(ev.any);
+  EXPECT_EQ(ev.port, (FdbPortRef{1, 1}));
+  for (uint32_t i = 2; i <= 4; ++i) ASSERT_EQ(fdb.learn(mac(i), {3, 3}, 1, kAging), FdbLearn::learned);
+  // Full of entries that are all expired at 500: a new MAC whose chain passes mac(2)'s slot takes it.
+  uint32_t collider = 100;
+  while (fdb.home(mac(collider)) != fdb.home(mac(2))) ++collider;
+  FdbEvicted reused;
+  ASSERT_EQ(fdb.learn(mac(collider), {4, 4}, 500, kAging, &reused), FdbLearn::learned);
+  EXPECT_TRUE(reused.any) << "the expired entry it replaced";
+  EXPECT_EQ(reused.port, (FdbPortRef{3, 3}));
+  EXPECT_EQ(fdb.size(), 4u);
+}
+
+TEST(FdbTable, SweepReportsEveryErasedEntry) {
+  FdbTable fdb(16);
+  for (uint32_t i = 0; i < 10; ++i) fdb.learn(mac(i), {uint16_t(i % 3), 9}, i < 6 ? 0 : 90, kAging);
+  std::vector<FdbPortRef> erased;
+  fdb.sweep(150, kAging, fdb.slot_count(), [&](const FdbPortRef& p) { erased.push_back(p); });
+  EXPECT_EQ(erased.size(), 6u);
+  EXPECT_EQ(fdb.size(), 4u);
+}
+
+TEST(FdbTable, ReadEntriesListsEveryOccupiedSlot) {
+  FdbTable fdb(16);
+  for (uint32_t i = 0; i < 5; ++i) fdb.learn(mac(i), {uint16_t(i), i + 100}, 10 + i, kAging);
+  std::vector<FdbTable::Entry> entries;
+  fdb.read_entries(&entries);
+  ASSERT_EQ(entries.size(), 5u);
+  std::set<uint64_t> macs;
+  for (const FdbTable::Entry& e : entries) {
+    const uint32_t i = static_cast<uint32_t>(e.mac & 0xff);
+    macs.insert(e.mac);
+    EXPECT_EQ(e.port, (FdbPortRef{uint16_t(i), i + 100}));
+    EXPECT_EQ(e.last_seen, 10u + i);
+  }
+  EXPECT_EQ(macs.size(), 5u);
+}
+
+// The control thread lists the FDB while the worker learns, moves and ages entries: every entry it
+// reads must be one the writer wrote as a whole (port id and incarnation derived from the MAC and a
+// generation the writer stamps in both), never a mix of two writes.
+TEST(FdbTable, ReadEntriesNeverSeesATornEntryWhileTheWorkerWrites) {
+  FdbTable fdb(64);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    uint64_t now = 1;
+    for (uint32_t round = 1; !stop.load(std::memory_order_relaxed); ++round, ++now) {
+      for (uint32_t i = 0; i < 64; ++i) {
+        const uint32_t m = (i * 37 + round) % 96;
+        fdb.learn(mac(m), {uint16_t(round & 0xff), (round << 8) | m}, now, 4);
+      }
+      fdb.sweep(now, 4, 32);
+    }
+  });
+  while (fdb.size() == 0) std::this_thread::yield();
+  std::vector<FdbTable::Entry> entries;
+  uint64_t seen = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  while (std::chrono::steady_clock::now() < until) {
+    fdb.read_entries(&entries);
+    for (const FdbTable::Entry& e : entries) {
+      const uint32_t m = static_cast<uint32_t>(e.mac & 0xffff);
+      ASSERT_EQ(e.mac, mac(m)) << "key";
+      ASSERT_EQ(e.port.incarnation & 0xff, m) << "incarnation of another MAC";
+      ASSERT_EQ(e.port.port_id, (e.port.incarnation >> 8) & 0xff) << "port id and incarnation from two writes";
+      ++seen;
+    }
+  }
+  stop = true;
+  writer.join();
+  EXPECT_GT(seen, 0u);
 }
 
 TEST(FdbTable, MacKeyUsesTheSixAddressBytes) {

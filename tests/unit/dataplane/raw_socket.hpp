@@ -35,6 +35,7 @@ class RawSocket {
   RawSocket& operator=(const RawSocket&) = delete;
 
   bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }  // for tests that need socket options (timestamps) of their own
   bool send(const TestFrame& f);
 
   // Frames that arrived from the wire (not our own), of this run, until `count` are in or nothing

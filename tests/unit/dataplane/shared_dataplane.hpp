@@ -46,9 +46,15 @@ inline PortSpec af_packet_port(const std::string& name, const Host& host, uint16
   return p;
 }
 
-inline BridgeSpec bridge(std::string name, std::vector<std::string> ports, uint32_t aging_s = 300,
+// A network whose members are the named ports, untagged.
+inline BridgeSpec bridge(std::string name, const std::vector<std::string>& ports, uint32_t aging_s = 300,
                          uint32_t max_entries = 4096) {
-  return BridgeSpec{std::move(name), std::move(ports), aging_s, max_entries};
+  BridgeSpec b;
+  b.name = std::move(name);
+  for (const std::string& p : ports) b.members.push_back(BridgeMember{p, 0, 0});
+  b.fdb_aging_s = aging_s;
+  b.fdb_max_entries = max_entries;
+  return b;
 }
 
 // Polls `done` every 5 ms until it is true or `timeout` passes.

@@ -17,6 +17,11 @@ std::string format_time_ms(int64_t epoch_ms);            // "2026-11-23T10:00:00
 
 std::string format_status(const nlohmann::json& status);
 std::string format_ports(const nlohmann::json& ports);
+// `port show NAME`: the port's settings and state, then every counter and drop reason.
+std::string format_port(const nlohmann::json& port);
+// `network list` and `network show NAME`.
+std::string format_networks(const nlohmann::json& networks);
+std::string format_network(const nlohmann::json& network);
 std::string format_history(const nlohmann::json& history);
 std::string format_audit(const nlohmann::json& audit);
 // An error reply: "error: <message>" or, for validation, one line per issue "  <pointer>: <message>".

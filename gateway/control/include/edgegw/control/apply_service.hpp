@@ -22,8 +22,18 @@ class Dataplane;
 
 namespace edgegw::control {
 
+class HostAddresses;
+
+// What compiling a config needs that the document does not say: where things live on this box.
+struct SwitchCompileOptions {
+  std::string vhost_dir = "/run/edgegw/vhost";  // default vhost-user sockets: <vhost_dir>/<port>.sock
+};
+
 // Compiles a validated config into what the data plane consumes.
-dataplane::SwitchSpec compile_switch(const GatewayConfig& config);
+dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCompileOptions& options = {});
+
+// The socket a vhost port serves: its configured `socket`, else <vhost_dir>/<name>.sock.
+std::string vhost_socket_path(const PortConfig& port, const SwitchCompileOptions& options);
 
 struct ApplyResult {
   bool ok = false;
@@ -42,7 +52,8 @@ struct ApplyCounters {
 
 class ApplyService {
  public:
-  ApplyService(Store& store, dataplane::Dataplane& dataplane);
+  ApplyService(Store& store, dataplane::Dataplane& dataplane, SwitchCompileOptions options = {});
+  ~ApplyService();
 
   ApplyResult apply(std::string_view document, ConfigSource source, const std::string& actor);
 
@@ -62,6 +73,14 @@ class ApplyService {
   ApplyResult recover(std::string_view default_document);
 
   const std::optional<GatewayConfig>& active() const { return active_; }
+  const SwitchCompileOptions& compile_options() const { return options_; }
+
+  // Host ports' addresses: set on their kernel interfaces after every successful apply (see
+  // HostAddresses). Why a port's configured address is not in place, "" when it is.
+  std::string host_address_error(const std::string& port) const;
+  // Tries again the host addresses that could not be set (the interface appears only once the
+  // data plane created its device); call it from a timer. Cheap when nothing failed.
+  void retry_host_addresses();
   const ApplyCounters& counters() const { return counters_; }
 
  private:
@@ -76,9 +95,13 @@ class ApplyService {
   // After the data plane took new tables that the store then failed to record: puts back the tables
   // of active_ so what runs is what the store says is applied.
   void restore_active_tables();
+  // active_ changed and runs: bring the host ports' kernel side in line with it.
+  void sync_host_addresses();
 
   Store& store_;
   dataplane::Dataplane& dataplane_;
+  SwitchCompileOptions options_;
+  std::unique_ptr<HostAddresses> host_addresses_;
   std::optional<GatewayConfig> active_;
   ApplyCounters counters_;
 };

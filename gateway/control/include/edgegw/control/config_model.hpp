@@ -32,12 +32,36 @@ struct Ipv4Prefix {
   bool operator==(const Ipv4Prefix&) const = default;
 };
 
+// An interface address with its prefix ("192.168.50.1/24"): a usable host address, so the host bits
+// are neither all zero (the network) nor all one (the broadcast address).
+struct Ipv4HostAddress {
+  uint32_t address = 0;  // host byte order
+  uint8_t length = 0;    // 8..30
+  std::string to_string() const;
+  Ipv4Prefix prefix() const;  // the network it is on
+  bool operator==(const Ipv4HostAddress&) const = default;
+};
+
 enum class PortKind {
   af_packet,  // Linux interface through DPDK's net_af_packet (a veth end, a NIC without a DPDK driver)
   tap,        // a kernel tap interface created by DPDK's net_tap
   pci,        // a NIC bound to vfio-pci / uio, by PCI address
   vdev,       // any other DPDK virtual device, given as raw devargs
+  vhost,      // a guest's NIC: a vhost-user socket served by DPDK's net_vhost
+  host,       // the box's own interface: a kernel tap interface created by net_tap
 };
+
+// What a port is to the switch; a network's mode decides which roles it may hold.
+enum class PortRole {
+  physical,  // a NIC or anything standing for the outside
+  guest,     // a guest NIC (vhost) or a local workload or container (on a veth, tap or vdev)
+  host,      // the box itself (kind host only)
+};
+
+const char* port_role_name(PortRole role);
+std::optional<PortRole> port_role_from_name(std::string_view name);
+// The role a port of `kind` has when its document says none.
+PortRole default_port_role(PortKind kind);
 
 const char* port_kind_name(PortKind kind);
 std::optional<PortKind> port_kind_from_name(std::string_view name);
@@ -45,18 +69,25 @@ std::optional<PortKind> port_kind_from_name(std::string_view name);
 struct PortConfig {
   std::string name;     // /ports/N/name: unique, [a-z][a-z0-9_-]{0,14}
   PortKind kind = PortKind::af_packet;
-  std::string iface;    // af_packet, tap: Linux interface name
+  PortRole role = PortRole::physical;  // /ports/N/role, default from the kind
+  std::string iface;    // af_packet, tap, host: Linux interface name
   std::string pci;      // pci: domain:bus:device.function
   std::string devargs;  // vdev: raw DPDK devargs ("net_ring0", "net_memif0,role=server")
+  std::string socket;   // vhost: absolute vhost-user socket path; "" = <vhost_dir>/<name>.sock
+  std::optional<Ipv4HostAddress> address;  // host: the box's address on this interface
   uint16_t mtu = 1500;  // 68..9600
   std::optional<MacAddress> mac;  // unicast; default: the device's own
   bool admin_up = true;
+  uint16_t queues = 1;     // 1..16 rx/tx queue pairs
+  uint32_t mac_limit = 0;  // 0..65536 learned MACs behind the port, 0 = no limit
 
   bool operator==(const PortConfig&) const = default;
 };
 
 enum class NetworkMode {
-  bridge,  // an L2 segment shared by its ports (a guest appears on the LAN like a host)
+  bridge,     // an L2 segment shared with a physical port (a guest appears on the LAN like a host)
+  host_only,  // guests and exactly one host port: the box talks to its guests, nothing goes outside
+  isolated,   // guests only ("internal" is accepted as a synonym and written as "isolated")
 };
 
 const char* network_mode_name(NetworkMode mode);
@@ -69,10 +100,31 @@ struct FdbConfig {
   bool operator==(const FdbConfig&) const = default;
 };
 
+// A port's membership of a network: untagged (vlan 0), 802.1Q-tagged, or QinQ (outer_vlan set).
+struct NetworkMember {
+  std::string port;
+  uint16_t vlan = 0;        // 1..4094, 0 = untagged
+  uint16_t outer_vlan = 0;  // 1..4094 S-tag outside vlan, 0 = none; set only with vlan
+
+  bool operator==(const NetworkMember&) const = default;
+};
+
+struct StaticMacConfig {
+  MacAddress mac{};
+  std::string port;  // a member port of the same network
+
+  bool operator==(const StaticMacConfig&) const = default;
+};
+
+inline constexpr size_t kMaxStaticMacs = 256;  // per network
+
 struct NetworkConfig {
   std::string name;
   NetworkMode mode = NetworkMode::bridge;
-  std::vector<std::string> ports;  // names of ports; a port belongs to at most one network
+  // Each port at most once; a port may be in several networks only with distinct (outer_vlan, vlan),
+  // and at most one of its memberships is untagged.
+  std::vector<NetworkMember> ports;
+  std::vector<StaticMacConfig> static_macs;
   std::optional<Ipv4Prefix> subnet;
   FdbConfig fdb;
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "edgegw/control/apply_service.hpp"
@@ -41,6 +42,12 @@ class ControlApi {
 
   nlohmann::json status() const;
   nlohmann::json ports() const;
+  // One port with every counter and drop reason, its memberships and limits; nothing when unknown.
+  std::optional<nlohmann::json> port_show(const std::string& name) const;
+  // The active config's networks with live member and FDB state.
+  nlohmann::json networks() const;
+  // One network: members with tags and state, static MACs, FDB entries; nothing when unknown.
+  std::optional<nlohmann::json> network_show(const std::string& name) const;
   nlohmann::json config_show() const;
   nlohmann::json config_history(size_t limit) const;
 

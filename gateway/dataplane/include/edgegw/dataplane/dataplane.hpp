@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "edgegw/common/result.hpp"
+#include "edgegw/dataplane/capture.hpp"
 #include "edgegw/dataplane/switch_spec.hpp"
 
 namespace edgegw::dataplane {
@@ -27,8 +28,10 @@ struct EalOptions {
   // Largest port MTU the data plane accepts. It sizes the packet buffers (a frame always fits one
   // buffer), so it is fixed at start; apply() rejects a PortSpec::mtu above it.
   unsigned max_mtu = 1500;
-  // Idle back-off of the worker: after `idle_spins` empty polls it sleeps, doubling from 1 us up to
-  // `idle_sleep_max_us`; the first packet resets it to full-rate polling.
+  // Idle back-off of the worker: after `idle_spins` empty polls it blocks until a port has traffic
+  // (rx interrupts, af_packet wake sockets; at most 20 ms). While it polls a port that has neither
+  // (net_pcap, ...) it naps instead, doubling from 1 us up to `idle_sleep_max_us`. The first packet
+  // returns it to full-rate polling.
   unsigned idle_spins = 256;
   unsigned idle_sleep_max_us = 200;
 };
@@ -139,8 +142,22 @@ class Dataplane {
   virtual std::vector<FdbEntryStatus> fdb(const std::string& /*network*/) const { return {}; }
   virtual DataplaneStatus status() const = 0;
 
+  // Packet capture into pcapng files (see capture.hpp). At most a few sessions at once, one per port.
+  // capture_poll drains a session's copies into its file and ends it when its count or duration is
+  // reached; capture_poll_all does that for every session (call it from a timer, every few ms).
+  // capture_stop asks a session to end; it is done (file closed) after a later poll. A finished
+  // session stays readable by id until it is stopped or newer ones push it out. The defaults say
+  // "unavailable" so that test doubles of this interface need not provide them.
+  virtual Result<uint32_t> capture_start(const CaptureRequest& /*request*/) { return capture_unavailable(); }
+  virtual Result<CaptureState> capture_poll(uint32_t /*id*/) { return capture_unavailable(); }
+  virtual Result<CaptureState> capture_stop(uint32_t /*id*/) { return capture_unavailable(); }
+  virtual void capture_poll_all() {}
+
   // Stops the workers, stops and closes every port and cleans up the EAL (and its runtime dir).
   virtual void stop() = 0;
+
+ private:
+  static Error capture_unavailable() { return make_error(Errc::unavailable, "this data plane cannot capture"); }
 };
 
 }  // namespace edgegw::dataplane

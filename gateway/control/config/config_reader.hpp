@@ -1,0 +1,111 @@
+// The walk over a config document that builds the GatewayConfig, shared by the two files that hold
+// it: config_parse.cpp (the document and its ports) and config_networks.cpp (networks, their
+// members, tags, static MACs, subnets and the rules of each mode). Internal to edgegw_config.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "config_issues.hpp"
+#include "edgegw/control/config_model.hpp"
+#include "json_document.hpp"
+#include "json_fields.hpp"
+
+namespace edgegw::control::detail {
+
+// Remembers where each value was first seen, so a repeat names the first place.
+class FirstSeen {
+ public:
+  explicit FirstSeen(std::string what) : what_(std::move(what)) {}
+
+  // False (after reporting "duplicate <what> '<value>' (also <pointer>)") when seen before.
+  bool add(const std::string& value, const Location& at, IssueList& issues) {
+    auto [it, inserted] = first_.try_emplace(value, at.pointer);
+    if (!inserted) issues.add(at, "duplicate " + what_ + " " + quote_text(value) + " (also " + it->second + ")");
+    return inserted;
+  }
+
+ private:
+  std::string what_;
+  std::unordered_map<std::string, std::string> first_;  // value -> pointer of its first place
+};
+
+// A network a port already belongs to (untagged, or with given tags), for the message about a
+// membership that clashes with it.
+struct PortOwner {
+  std::string network;  // "network 'site'", or "another network" when it has no usable name
+  std::string pointer;
+};
+
+struct PlacedSubnet {
+  Ipv4Prefix prefix;
+  std::string network;
+  std::string pointer;
+};
+
+// One entry of a network's "ports" as read, with the places issues about it point to.
+struct ReadMember {
+  NetworkMember member;
+  Location name_at;    // the port name: the string itself, or the object's "port"
+  Location tag_at;     // the object's "vlan" (where tag issues point), else name_at
+  bool usable = true;  // false when something in the entry was wrong: later rules skip it
+};
+
+class ConfigReader {
+ public:
+  explicit ConfigReader(IssueList& issues) : issues_(issues) {}
+  GatewayConfig read(const Json& root);
+
+ private:
+  // config_parse.cpp
+  PortConfig read_port(const Json& json, const Location& at);
+  void read_port_locators(ObjectReader& object, std::optional<PortKind> kind, PortConfig& port);
+  void read_locator(std::string_view field_name, const Field& field, PortConfig& port);
+  std::optional<PortRole> read_role(const Field& field, std::optional<PortKind> kind);
+
+  // config_networks.cpp
+  NetworkConfig read_network(const Json& json, const Location& at);
+  // Reads the members; returns false when one of them could not be judged (then rules over the
+  // whole membership, like "needs a physical port", are not checked).
+  bool read_members(const Field& field, const std::string& network, NetworkConfig& out,
+                    std::vector<ReadMember>& read);
+  std::optional<ReadMember> read_member(const Field& entry);
+  void check_membership(const ReadMember& m, const std::string& network);
+  void check_mode(NetworkMode mode, const std::string& mode_text, const Field& ports,
+                  const std::vector<ReadMember>& members, bool all_known);
+  void read_static_macs(const Field& field, const std::string& network, const std::vector<ReadMember>& members,
+                        NetworkConfig& out);
+  void read_subnet(const Field& field, const std::string& network, NetworkConfig& out);
+  FdbConfig read_fdb(const Field& field);
+
+  // Reports "must be an object, got <type>" and returns false for anything else.
+  bool expect_object(const Json& json, const Location& at);
+  // How many entries of `array` to check: all, or after reporting "must have at most <limit> <what>",
+  // the first `limit`. An oversized array is refused anyway, and checking only a bounded number of
+  // entries bounds the time and memory a hostile 1 MiB document can cost.
+  size_t checked_length(const Json& array, size_t limit, const char* what, const Location& at);
+
+  IssueList& issues_;
+  FirstSeen port_names_{"port name"};
+  FirstSeen ifaces_{"interface"};
+  FirstSeen pci_addresses_{"PCI address"};
+  FirstSeen vdev_devices_{"vdev device"};
+  FirstSeen sockets_{"socket path"};
+  FirstSeen host_addresses_{"host address"};
+  FirstSeen macs_{"MAC address"};
+  FirstSeen network_names_{"network name"};
+  // Names in /ports, valid or not: a reference to a badly written port name is not also "unknown".
+  std::unordered_set<std::string> declared_ports_;
+  // Roles of the ports whose name, kind and role are all valid; network rules judge only these.
+  std::unordered_map<std::string, PortRole> port_roles_;
+  bool ports_readable_ = false;  // all of /ports was read, so an undeclared reference is an issue
+  std::unordered_map<std::string, PortOwner> untagged_owners_;  // port -> its untagged membership
+  std::unordered_map<std::string, PortOwner> tagged_owners_;    // "port/outer/vlan" -> membership
+  std::vector<PlacedSubnet> subnets_;
+};
+
+}  // namespace edgegw::control::detail

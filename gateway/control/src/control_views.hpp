@@ -1,0 +1,38 @@
+// The JSON views of ports and networks that the ctl socket and the web API answer with: the data
+// plane's live state joined with what the active config says (kind, role, tags, addresses).
+// Internal to edgegw_control; pure functions of their arguments.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "edgegw/control/apply_service.hpp"
+#include "edgegw/control/config_model.hpp"
+#include "edgegw/dataplane/dataplane.hpp"
+
+namespace edgegw::control::views {
+
+// What a view needs from the control plane besides the data plane's state.
+struct PortContext {
+  const PortConfig* config = nullptr;  // the port in the active config, nullptr when unknown
+  std::string host_address_error;      // why the configured address is not set, "" when it is
+};
+
+// One port in lists: identity, state, link, memberships and counters.
+nlohmann::json port_json(const dataplane::PortStatus& p, const PortContext& context);
+// One port in full: port_json plus its memberships with tags, limits and where its device lives.
+nlohmann::json port_detail_json(const dataplane::PortStatus& p, const PortContext& context,
+                                const GatewayConfig* active, const SwitchCompileOptions& options);
+
+// One network in lists: mode, subnet, members, how many are up, FDB usage.
+nlohmann::json network_json(const NetworkConfig& network, const std::vector<dataplane::PortStatus>& ports,
+                            const std::vector<dataplane::NetworkStatus>& statuses);
+// One network in full: network_json plus each member's tags, role and state, the static MACs and
+// the FDB entries with their ages.
+nlohmann::json network_detail_json(const NetworkConfig& network, const GatewayConfig& active,
+                                   const std::vector<dataplane::PortStatus>& ports,
+                                   const std::vector<dataplane::NetworkStatus>& statuses,
+                                   const std::vector<dataplane::FdbEntryStatus>& fdb);
+
+}  // namespace edgegw::control::views

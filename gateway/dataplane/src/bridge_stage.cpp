@@ -1,0 +1,213 @@
+// The bridge stage: learn the source MAC, find the destination member (static, then learned), or
+// flood within the network; push the egress member's tags.
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "pipeline.hpp"
+
+namespace edgegw::dataplane {
+namespace {
+
+// unicast_member(): the destination is a static MAC whose port is down.
+constexpr uint16_t kStaticDown = 0xfffe;
+constexpr uint16_t kPcpMask = 0xe000;
+
+inline void put_be16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+
+// Pushes the member's tags in front of the ethertype of an mbuf nobody else references. The inner
+// tag keeps the PCP the frame arrived with; the outer (S-tag) gets PCP 0. False when the mbuf has
+// no headroom left (an rx buffer always has RTE_PKTMBUF_HEADROOM, and stripping only adds to it).
+inline bool push_tags(const SnapshotMember& member, rte_mbuf* m) {
+  if (member.tag_bytes == 0) return true;
+  auto* eth = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, member.tag_bytes));
+  if (eth == nullptr) return false;
+  std::memmove(eth, eth + member.tag_bytes, 2 * RTE_ETHER_ADDR_LEN);
+  uint8_t* tag = eth + 2 * RTE_ETHER_ADDR_LEN;
+  if (member.outer_vlan != 0) {
+    put_be16(tag, kTpidStag);
+    put_be16(tag + 2, member.outer_vlan);
+    tag += kVlanTagLen;
+  }
+  put_be16(tag, kTpidCtag);
+  put_be16(tag + 2, static_cast<uint16_t>((m->vlan_tci & kPcpMask) | member.vlan));
+  return true;
+}
+
+inline const StaticFdbEntry* find_static(const Snapshot& tables, const SnapshotNetwork& net, uint64_t mac) {
+  if (net.static_count == 0) return nullptr;
+  const StaticFdbEntry* first = tables.static_macs.data() + net.static_first;
+  const StaticFdbEntry* last = first + net.static_count;
+  const StaticFdbEntry* it =
+      std::lower_bound(first, last, mac, [](const StaticFdbEntry& e, uint64_t k) { return e.mac < k; });
+  return it != last && it->mac == mac ? it : nullptr;
+}
+
+// One learned MAC of `ref` is gone (aged, moved away, overwritten): lower its port's count, unless
+// the count already belongs to a newer incarnation of the port.
+inline void release_mac(MacCounts& counts, const FdbPortRef& ref) {
+  MacCount& c = counts[ref.port_id];
+  if (c.incarnation.load(std::memory_order_relaxed) != ref.incarnation) return;
+  const uint32_t n = c.count.load(std::memory_order_relaxed);
+  if (n != 0) c.count.store(n - 1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void BridgeStage::process(const Snapshot& tables, Burst& burst, uint64_t now) {
+  const SnapshotPort& ingress = tables.ports[burst.ingress];
+  PortCounterCells& in = counters_.ports[ingress.port_id];
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    rte_mbuf* m = burst.pkts[i];
+    const auto member = static_cast<uint16_t>(m->hash.usr);
+    const SnapshotNetwork& net = tables.networks[tables.members[member].network];
+    const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
+    if ((eth[6] & 1) == 0) learn(tables, net, ingress, mac_key(eth + 6), now, in);
+    const uint16_t egress = (eth[0] & 1) == 0 ? unicast_member(tables, net, mac_key(eth), now) : kNoIndex;
+    if (egress == member) {
+      bump(in.drop(DropReason::hairpin));
+      rte_pktmbuf_free(m);
+    } else if (egress == kStaticDown) {
+      bump(in.drop(DropReason::no_egress));
+      rte_pktmbuf_free(m);
+    } else if (egress != kNoIndex) {
+      send_one(tables, egress, m, in);
+    } else {
+      flood(tables, net, member, m, in);
+    }
+  }
+  burst.count = 0;
+}
+
+// Static MACs are never learned over. A MAC new to this port must fit the port's mac_limit (across
+// its networks) and the network's fdb_max_entries; either refusal is counted and the packet goes on.
+void BridgeStage::learn(const Snapshot& tables, const SnapshotNetwork& net, const SnapshotPort& ingress, uint64_t src,
+                        uint64_t now, PortCounterCells& in) {
+  if (find_static(tables, net, src) != nullptr) return;
+  const FdbPortRef self{ingress.port_id, ingress.incarnation};
+  MacCounts& counts = *tables.mac_counts;
+  MacCount& mine = counts[ingress.port_id];
+  if (mine.incarnation.load(std::memory_order_relaxed) != ingress.incarnation) {
+    mine.count.store(0, std::memory_order_relaxed);
+    mine.incarnation.store(ingress.incarnation, std::memory_order_relaxed);
+  }
+  const uint32_t learned = mine.count.load(std::memory_order_relaxed);
+  if (ingress.mac_limit != 0 && learned >= ingress.mac_limit) {
+    // At the limit only a refresh of a MAC already counted here may go on (a second probe, paid
+    // only by ports at their limit).
+    const FdbTable::Slot* known = net.fdb->find(src);
+    if (known == nullptr || !(known->port == self)) {
+      bump(in.drop(DropReason::mac_limit));
+      return;
+    }
+  }
+  FdbEvicted evicted;
+  const FdbLearn result = net.fdb->learn(src, self, now, net.aging_ticks, &evicted);
+  if (result == FdbLearn::full) {
+    bump(in.drop(DropReason::fdb_full));
+    return;
+  }
+  if (result == FdbLearn::refreshed) return;  // already counted
+  mine.count.store(learned + 1, std::memory_order_relaxed);
+  if (evicted.any) release_mac(counts, evicted.port);
+}
+
+// The member a unicast destination is behind: a static entry first, then a live learned entry whose
+// port is still this incarnation and still in this network. kNoIndex when unknown (flood).
+uint16_t BridgeStage::unicast_member(const Snapshot& tables, const SnapshotNetwork& net, uint64_t dst,
+                                     uint64_t now) const {
+  if (const StaticFdbEntry* pinned = find_static(tables, net, dst)) {
+    return pinned->member == kNoIndex ? kStaticDown : pinned->member;
+  }
+  const FdbTable::Slot* entry = net.fdb->lookup(dst, now, net.aging_ticks);
+  if (entry == nullptr) return kNoIndex;
+  const uint16_t member = net.member_by_port_id[entry->port.port_id];
+  if (member == kNoIndex || tables.ports[tables.members[member].port].incarnation != entry->port.incarnation) {
+    return kNoIndex;
+  }
+  return member;
+}
+
+void BridgeStage::send_one(const Snapshot& tables, uint16_t member, rte_mbuf* m, PortCounterCells& in) {
+  const SnapshotMember& to = tables.members[member];
+  const SnapshotPort& out = tables.ports[to.port];
+  if (!fits_mtu(out, to, m)) {
+    bump(counters_.ports[out.port_id].drop(DropReason::mtu));
+    rte_pktmbuf_free(m);
+    return;
+  }
+  if (!push_tags(to, m)) {
+    bump(in.drop(DropReason::no_mbuf));
+    rte_pktmbuf_free(m);
+    return;
+  }
+  tx_.add(to.port, m);
+}
+
+// Untagged members share the frame by reference count (transmit is read-only). A tagged member gets
+// its own copy, because pushing its tag into a shared buffer would show on every port sharing it.
+// A full copy rather than a header mbuf chained to an indirect clone: the copy stays one segment,
+// which every PMD, the MTU check and later stages take as it is, and a flood of a small frame costs
+// about the same either way; floods are the minority of traffic. The original frame itself goes to
+// one tagged member when no untagged member shares it.
+void BridgeStage::flood(const Snapshot& tables, const SnapshotNetwork& net, uint16_t ingress_member, rte_mbuf* m,
+                        PortCounterCells& in) {
+  uint16_t untagged[kMaxPorts];
+  uint16_t tagged[kMaxPorts];
+  uint16_t untagged_count = 0;
+  uint16_t tagged_count = 0;
+  uint16_t others = 0;
+  for (uint16_t k = 0; k < net.member_count; ++k) {
+    const uint16_t member = net.members[k];
+    if (member == ingress_member) continue;
+    ++others;
+    const SnapshotMember& to = tables.members[member];
+    const SnapshotPort& out = tables.ports[to.port];
+    if (!fits_mtu(out, to, m)) {
+      bump(counters_.ports[out.port_id].drop(DropReason::mtu));
+      continue;
+    }
+    if (to.tag_bytes == 0) {
+      untagged[untagged_count++] = member;
+    } else {
+      tagged[tagged_count++] = member;
+    }
+  }
+  if (untagged_count + tagged_count == 0) {
+    if (others == 0) bump(in.drop(DropReason::no_egress));
+    rte_pktmbuf_free(m);
+    return;
+  }
+  // Copies first, while the original is still untouched.
+  const uint16_t copies = untagged_count == 0 ? tagged_count - 1 : tagged_count;
+  for (uint16_t k = 0; k < copies; ++k) {
+    const SnapshotMember& to = tables.members[tagged[k]];
+    rte_mbuf* copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+    if (copy == nullptr || !push_tags(to, copy)) {
+      bump(in.drop(DropReason::no_mbuf));
+      rte_pktmbuf_free(copy);
+      continue;
+    }
+    tx_.add(to.port, copy);
+  }
+  if (untagged_count == 0) {
+    send_one(tables, tagged[tagged_count - 1], m, in);  // MTU already checked; pushes the tags
+    return;
+  }
+  if (untagged_count > 1) rte_pktmbuf_refcnt_update(m, static_cast<int16_t>(untagged_count - 1));
+  for (uint16_t k = 0; k < untagged_count; ++k) tx_.add(tables.members[untagged[k]].port, m);
+}
+
+void age_fdbs(const Snapshot& tables, uint64_t now, uint32_t budget) {
+  MacCounts& counts = *tables.mac_counts;
+  for (const SnapshotNetwork& net : tables.networks) {
+    net.fdb->sweep(now, net.aging_ticks, budget, [&counts](const FdbPortRef& ref) { release_mac(counts, ref); });
+  }
+}
+
+}  // namespace edgegw::dataplane

@@ -1,0 +1,206 @@
+// ControlApi's port and network views (port.list, port.show, network.list, network.show) and the
+// data plane's cost figures in status, over a data plane double whose state the test sets: the
+// replies join the live state with the active config (kinds, roles, tags, host addresses).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "apply_test_support.hpp"
+#include "edgegw/control/control_api.hpp"
+
+namespace edgegw::control {
+namespace {
+
+using nlohmann::json;
+
+// Takes any spec and reports ports and networks as the test sets them.
+class FakeDataplane : public dataplane::Dataplane {
+ public:
+  Result<void> apply(const dataplane::SwitchSpec& spec) override {
+    spec_ = spec;
+    return {};
+  }
+  bool reclaim() override { return false; }
+  std::vector<dataplane::PortStatus> ports() const override { return ports_; }
+  std::vector<dataplane::NetworkStatus> networks() const override { return networks_; }
+  std::vector<dataplane::FdbEntryStatus> fdb(const std::string& network) const override {
+    return network == "site" ? fdb_ : std::vector<dataplane::FdbEntryStatus>{};
+  }
+  dataplane::DataplaneStatus status() const override { return status_; }
+  void stop() override {}
+
+  dataplane::SwitchSpec spec_;
+  std::vector<dataplane::PortStatus> ports_;
+  std::vector<dataplane::NetworkStatus> networks_;
+  std::vector<dataplane::FdbEntryStatus> fdb_;
+  dataplane::DataplaneStatus status_;
+};
+
+const char* kConfig = R"({
+  "version": 7,
+  "ports": [
+    {"name": "uplink", "kind": "af_packet", "iface": "egw-up", "mac_limit": 100},
+    {"name": "vm1", "kind": "vhost", "queues": 2},
+    {"name": "host", "kind": "host", "iface": "egwt-none0", "address": "192.168.50.1/24"}
+  ],
+  "networks": [
+    {"name": "site", "mode": "bridge", "ports": ["uplink", "host", {"port": "vm1", "vlan": 10}],
+     "static_macs": [{"mac": "02:00:00:00:00:01", "port": "uplink"}], "subnet": "192.168.50.0/24"},
+    {"name": "v20", "mode": "bridge", "ports": [{"port": "uplink", "vlan": 20, "outer_vlan": 200}]}
+  ]
+})";
+
+class ControlApiViews : public testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = Store::open(dir_.file("edgegw.db"));
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(store.value());
+    bootstrap_.run_dir = "/tmp/egw-views";
+    apply_ = std::make_unique<ApplyService>(*store_, dp_, SwitchCompileOptions{bootstrap_.run_dir + "/vhost"});
+    api_ = std::make_unique<ControlApi>(bootstrap_, *store_, *apply_, dp_);
+
+    dataplane::PortStatus uplink;
+    uplink.name = "uplink";
+    uplink.devargs = "net_af_packet_uplink,iface=egw-up";
+    uplink.network = "site";
+    uplink.networks = {"site", "v20"};
+    uplink.queues = 1;
+    uplink.macs_learned = 2;
+    uplink.port_id = 0;
+    uplink.up = true;
+    uplink.link_up = true;
+    uplink.link_speed_mbps = 10000;
+    uplink.mac = "02:00:00:00:00:aa";
+    uplink.mtu = 1500;
+    uplink.counters.rx_packets = 12;
+    uplink.counters.drops[static_cast<unsigned>(dataplane::DropReason::unknown_vlan)] = 3;
+    dataplane::PortStatus vm1;
+    vm1.name = "vm1";
+    vm1.devargs = "net_vhost_vm1,iface=/tmp/egw-views/vhost/vm1.sock,queues=2";
+    vm1.reason = "waiting for a guest";
+    dataplane::PortStatus host;
+    host.name = "host";
+    host.up = true;
+    dp_.ports_ = {uplink, vm1, host};
+    dp_.networks_ = {{"site", {"uplink", "host"}, 2, 4096}, {"v20", {"uplink"}, 0, 4096}};
+    dp_.fdb_ = {{"02:00:00:00:00:01", "uplink", 0, 0, true, 0}, {"02:00:00:00:00:77", "vm1", 10, 0, false, 42}};
+
+    ApplyResult r = apply_->apply(kConfig, ConfigSource::cli, "tester");
+    ASSERT_TRUE(r.ok) << r.error.message;
+  }
+
+  json call(const json& request) { return api_->handle(request, ConfigSource::cli, "tester"); }
+
+  test::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  FakeDataplane dp_;
+  Bootstrap bootstrap_;
+  std::unique_ptr<ApplyService> apply_;
+  std::unique_ptr<ControlApi> api_;
+};
+
+TEST_F(ControlApiViews, TheSwitchGetsTheCompiledSpecAndTheHostAddressFailureDoesNotUndoTheApply) {
+  ASSERT_EQ(dp_.spec_.ports.size(), 3u);
+  EXPECT_EQ(dp_.spec_.ports[1].devargs, "net_vhost_vm1,iface=/tmp/egw-views/vhost/vm1.sock,queues=2");
+  EXPECT_EQ(dp_.spec_.ports[2].role, dataplane::PortRole::host);
+  ASSERT_TRUE(apply_->active().has_value());
+  EXPECT_EQ(apply_->active()->version, 7u);
+  EXPECT_EQ(apply_->host_address_error("host"), "interface egwt-none0 does not exist");
+  EXPECT_EQ(apply_->host_address_error("uplink"), "");
+}
+
+TEST_F(ControlApiViews, PortListJoinsKindRoleNetworksAndHostAddress) {
+  const json reply = call({{"cmd", "port.list"}});
+  ASSERT_TRUE(reply["ok"]) << reply.dump();
+  const json& ports = reply["result"];
+  ASSERT_EQ(ports.size(), 3u);
+  EXPECT_EQ(ports[0]["kind"], "af_packet");
+  EXPECT_EQ(ports[0]["role"], "physical");
+  EXPECT_EQ(ports[0]["networks"], json({"site", "v20"}));
+  EXPECT_EQ(ports[0]["macs_learned"], 2);
+  EXPECT_EQ(ports[0]["link"], "up");
+  EXPECT_EQ(ports[0]["address"], nullptr);
+  EXPECT_EQ(ports[1]["kind"], "vhost");
+  EXPECT_EQ(ports[1]["role"], "guest");
+  EXPECT_EQ(ports[1]["link"], "down");
+  EXPECT_EQ(ports[2]["role"], "host");
+  EXPECT_EQ(ports[2]["address"], "192.168.50.1/24");
+  EXPECT_EQ(ports[2]["host_address_error"], "interface egwt-none0 does not exist");
+}
+
+TEST_F(ControlApiViews, PortShowHasEveryDropReasonAndTheMemberships) {
+  const json reply = call({{"cmd", "port.show"}, {"name", "uplink"}});
+  ASSERT_TRUE(reply["ok"]) << reply.dump();
+  const json& port = reply["result"];
+  EXPECT_EQ(port["drops"].size(), dataplane::kDropReasonCount);
+  EXPECT_EQ(port["drops"]["unknown_vlan"], 3);
+  EXPECT_EQ(port["drops"]["mac_limit"], 0);
+  EXPECT_EQ(port["drops_total"], 3);
+  EXPECT_EQ(port["mac_limit"], 100);
+  EXPECT_EQ(port["iface"], "egw-up");
+  EXPECT_EQ(port["socket"], nullptr);
+  EXPECT_EQ(port["memberships"].dump(),
+            R"([{"network":"site","outer_vlan":0,"vlan":0},{"network":"v20","outer_vlan":200,"vlan":20}])");
+
+  const json vm = call({{"cmd", "port.show"}, {"name", "vm1"}});
+  EXPECT_EQ(vm["result"]["socket"], "/tmp/egw-views/vhost/vm1.sock");
+  EXPECT_EQ(vm["result"]["queues"], 0) << "what the data plane reports in use";
+}
+
+TEST_F(ControlApiViews, ShowOfAnUnknownNameIsNotFoundAndAMissingNameABadRequest) {
+  const json port = call({{"cmd", "port.show"}, {"name", "wan"}});
+  EXPECT_EQ(port.dump(),
+            R"({"error":{"code":"not_found","message":"no port named 'wan'","pointer":"/name"},"ok":false})");
+  const json network = call({{"cmd", "network.show"}, {"name", "wan"}});
+  EXPECT_EQ(network["error"]["message"], "no network named 'wan'");
+  const json bad = call({{"cmd", "network.show"}});
+  EXPECT_EQ(bad.dump(), R"({"error":{"code":"invalid_argument","message":"must be a string naming the network",)"
+                        R"("pointer":"/name"},"ok":false})");
+  EXPECT_EQ(api_->counters().bad_request, 1u);
+  EXPECT_EQ(api_->counters().failed, 2u);
+}
+
+TEST_F(ControlApiViews, NetworkListSummarisesEachNetwork) {
+  const json reply = call({{"cmd", "network.list"}});
+  ASSERT_TRUE(reply["ok"]) << reply.dump();
+  EXPECT_EQ(reply["result"].dump(),
+            R"([{"fdb_aging_s":300,"fdb_entries":2,"fdb_max_entries":4096,"members":["uplink","host","vm1"],)"
+            R"("members_up":2,"mode":"bridge","name":"site","subnet":"192.168.50.0/24"},)"
+            R"({"fdb_aging_s":300,"fdb_entries":0,"fdb_max_entries":4096,"members":["uplink"],"members_up":1,)"
+            R"("mode":"bridge","name":"v20","subnet":null}])");
+}
+
+TEST_F(ControlApiViews, NetworkShowListsMembersStaticMacsAndFdb) {
+  const json reply = call({{"cmd", "network.show"}, {"name", "site"}});
+  ASSERT_TRUE(reply["ok"]) << reply.dump();
+  const json& n = reply["result"];
+  EXPECT_EQ(n["members"].dump(),
+            R"([{"outer_vlan":0,"port":"uplink","reason":"","role":"physical","state":"up","vlan":0},)"
+            R"({"outer_vlan":0,"port":"host","reason":"","role":"host","state":"up","vlan":0},)"
+            R"({"outer_vlan":0,"port":"vm1","reason":"waiting for a guest","role":"guest","state":"down","vlan":10}])");
+  EXPECT_EQ(n["static_macs"].dump(), R"([{"mac":"02:00:00:00:00:01","port":"uplink"}])");
+  EXPECT_EQ(n["fdb"].dump(),
+            R"([{"age_s":0,"mac":"02:00:00:00:00:01","outer_vlan":0,"port":"uplink","static":true,"vlan":0},)"
+            R"({"age_s":42,"mac":"02:00:00:00:00:77","outer_vlan":0,"port":"vm1","static":false,"vlan":10}])");
+  EXPECT_EQ(n["fdb_entries"], 2);
+  EXPECT_EQ(n["fdb_max_entries"], 4096);
+}
+
+TEST_F(ControlApiViews, StatusReportsWorkerCostPerPacket) {
+  json dp = api_->status()["dataplane"];
+  EXPECT_EQ(dp["busy_cycles"], 0);
+  EXPECT_EQ(dp["cycles_per_packet"], 0.0) << "no packets: 0, not a division by zero";
+  dp_.status_.busy_cycles = 5000;
+  dp_.status_.busy_packets = 40;
+  dp_.status_.tsc_hz = 2000000000;
+  dp = api_->status()["dataplane"];
+  EXPECT_EQ(dp["busy_cycles"], 5000);
+  EXPECT_EQ(dp["busy_packets"], 40);
+  EXPECT_EQ(dp["tsc_hz"], 2000000000);
+  EXPECT_EQ(dp["cycles_per_packet"], 125.0);
+}
+
+}  // namespace
+}  // namespace edgegw::control
