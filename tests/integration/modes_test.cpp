@@ -168,6 +168,13 @@ TEST_F(Modes, ReachabilityAndIsolationInEveryMode) {
   json lab = gw.ctl({{"cmd", "network.show"}, {"name", "lab"}});
   ASSERT_TRUE(lab.value("ok", false)) << lab.dump();
   EXPECT_EQ(lab["result"]["mode"], "isolated");
+  // The same view over HTTP.
+  CommandResult http = gw.http_get("/api/v1/networks");
+  ASSERT_NE(http.out.find("HTTP/1.1 200"), std::string::npos) << http.out;
+  json networks = json::parse(http.out.substr(http.out.find("\r\n\r\n") + 4));
+  ASSERT_EQ(networks.size(), 3u) << networks.dump();
+  EXPECT_EQ(networks[1]["name"], "mgmt");
+  EXPECT_EQ(networks[1]["mode"], "host-only");
   EXPECT_EQ(gw.stop(), 0);
 }
 

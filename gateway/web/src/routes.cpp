@@ -45,6 +45,7 @@ HttpResponse route(const HttpRequest& request, control::ControlApi& api, HttpCou
     return json_response(200, status);
   }
   if (path == "/api/v1/ports") return json_response(200, api.ports());
+  if (path == "/api/v1/networks") return json_response(200, api.networks());
   if (path == "/api/v1/config") {
     nlohmann::json show = api.config_show();
     if (show.is_null()) return error_response(404, "not_found", "no config applied yet");
