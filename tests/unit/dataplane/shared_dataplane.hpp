@@ -4,6 +4,10 @@
 // also checks that the EAL runtime directory is gone.
 #pragma once
 
+#include <cstdint>
+#include <fstream>
+#include <string>
+
 #include <unistd.h>
 
 #include <chrono>
@@ -71,5 +75,13 @@ bool wait_until(Pred done, std::chrono::milliseconds timeout = std::chrono::seco
 // The status of one port by name; a default PortStatus (name "") when it is not listed.
 PortStatus port_status(const Dataplane& dp, const std::string& name);
 NetworkStatus network_status(const Dataplane& dp, const std::string& name);
+
+// Nanoseconds a thread of this process has run on a CPU (first field of its schedstat).
+inline uint64_t thread_cpu_ns(int tid) {
+  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+  uint64_t ns = 0;
+  f >> ns;
+  return ns;
+}
 
 }  // namespace edgegw::dataplane::test

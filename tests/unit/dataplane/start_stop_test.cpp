@@ -14,13 +14,6 @@
 namespace edgegw::dataplane::test {
 namespace {
 
-uint64_t thread_cpu_ns(int tid) {
-  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/schedstat");
-  uint64_t ns = 0;
-  f >> ns;
-  return ns;
-}
-
 std::string child_prefix() { return "egw-ut-child-" + std::to_string(::getpid()); }
 
 EalOptions child_options() {

@@ -25,13 +25,6 @@
 namespace edgegw::dataplane::test {
 namespace {
 
-uint64_t thread_cpu_ns(int tid) {
-  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/schedstat");
-  uint64_t ns = 0;
-  f >> ns;
-  return ns;
-}
-
 int64_t realtime_ns() {
   timespec ts{};
   ::clock_gettime(CLOCK_REALTIME, &ts);

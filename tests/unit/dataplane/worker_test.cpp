@@ -11,14 +11,6 @@
 namespace edgegw::dataplane::test {
 namespace {
 
-// Nanoseconds the thread has run on a CPU (first field of schedstat).
-uint64_t thread_cpu_ns(int tid) {
-  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/schedstat");
-  uint64_t ns = 0;
-  f >> ns;
-  return ns;
-}
-
 class WorkerTest : public DataplaneTest {
  protected:
   Topology topo_;
