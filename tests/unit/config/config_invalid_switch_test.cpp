@@ -13,14 +13,7 @@ namespace {
 
 using test::doc;
 
-struct InvalidCase {
-  std::string name;  // gtest parameter name: letters, digits and '_'
-  std::string document;
-  std::string pointer;
-  std::string message;
-};
-
-std::ostream& operator<<(std::ostream& out, const InvalidCase& c) { return out << c.name; }
+using test::InvalidCase;
 
 const std::string kUp = R"({"name": "up", "kind": "af_packet", "iface": "egw-up"})";
 const std::string kUp2 = R"({"name": "up2", "kind": "pci", "pci": "0000:03:00.0"})";
@@ -194,15 +187,7 @@ std::vector<InvalidCase> all_cases() {
 class InvalidSwitchDocument : public testing::TestWithParam<InvalidCase> {};
 
 TEST_P(InvalidSwitchDocument, ReportsExactlyTheExpectedIssue) {
-  const InvalidCase& c = GetParam();
-  const ParsedConfig parsed = parse_config(c.document);
-  ASSERT_FALSE(parsed.ok());
-  std::string all;
-  for (const ConfigIssue& issue : parsed.issues) all += "\n  " + issue.pointer + " : " + issue.message;
-  ASSERT_EQ(parsed.issues.size(), 1u) << "issues:" << all;
-  EXPECT_EQ(parsed.issues[0].pointer, c.pointer);
-  EXPECT_EQ(parsed.issues[0].message, c.message);
-  EXPECT_EQ(parsed.config, GatewayConfig{}) << "an invalid document must not yield a partial config";
+  test::expect_exactly_the_issue(GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Config, InvalidSwitchDocument, testing::ValuesIn(all_cases()),

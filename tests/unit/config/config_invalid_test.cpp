@@ -15,14 +15,7 @@ using test::doc;
 using test::kLan;
 using test::kWan;
 
-struct InvalidCase {
-  std::string name;  // gtest parameter name: letters, digits and '_'
-  std::string document;
-  std::string pointer;
-  std::string message;
-};
-
-std::ostream& operator<<(std::ostream& out, const InvalidCase& c) { return out << c.name; }
+using test::InvalidCase;
 
 std::string port(const std::string& fields) { return "{" + fields + "}"; }
 std::string bridge(const std::string& name, const std::string& ports, const std::string& extra = "") {
@@ -293,15 +286,7 @@ std::vector<InvalidCase> all_cases() {
 class InvalidDocument : public testing::TestWithParam<InvalidCase> {};
 
 TEST_P(InvalidDocument, ReportsExactlyTheExpectedIssue) {
-  const InvalidCase& c = GetParam();
-  const ParsedConfig parsed = parse_config(c.document);
-  ASSERT_FALSE(parsed.ok());
-  std::string all;
-  for (const ConfigIssue& issue : parsed.issues) all += "\n  " + issue.pointer + " : " + issue.message;
-  ASSERT_EQ(parsed.issues.size(), 1u) << "issues:" << all;
-  EXPECT_EQ(parsed.issues[0].pointer, c.pointer);
-  EXPECT_EQ(parsed.issues[0].message, c.message);
-  EXPECT_EQ(parsed.config, GatewayConfig{}) << "an invalid document must not yield a partial config";
+  test::expect_exactly_the_issue(GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Config, InvalidDocument, testing::ValuesIn(all_cases()),

@@ -1,6 +1,8 @@
 // Helpers shared by the config unit tests: building small documents and reading repository files.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -28,6 +30,28 @@ inline std::string doc(const std::string& ports, const std::string& networks = "
 // Frequently used valid ports.
 inline const std::string kLan = R"({"name": "lan", "kind": "tap", "iface": "egw-lan"})";
 inline const std::string kWan = R"({"name": "wan", "kind": "tap", "iface": "egw-wan"})";
+
+// One malformed document and the single issue it must produce.
+struct InvalidCase {
+  std::string name;  // gtest parameter name: letters, digits and '_'
+  std::string document;
+  std::string pointer;
+  std::string message;
+};
+
+inline std::ostream& operator<<(std::ostream& out, const InvalidCase& c) { return out << c.name; }
+
+// The document yields exactly the expected issue and no partial config.
+inline void expect_exactly_the_issue(const InvalidCase& c) {
+  const ParsedConfig parsed = parse_config(c.document);
+  ASSERT_FALSE(parsed.ok());
+  std::string all;
+  for (const ConfigIssue& issue : parsed.issues) all += "\n  " + issue.pointer + " : " + issue.message;
+  ASSERT_EQ(parsed.issues.size(), 1u) << "issues:" << all;
+  EXPECT_EQ(parsed.issues[0].pointer, c.pointer);
+  EXPECT_EQ(parsed.issues[0].message, c.message);
+  EXPECT_EQ(parsed.config, GatewayConfig{}) << "an invalid document must not yield a partial config";
+}
 
 inline std::filesystem::path source_path(const std::string& relative) {
   return std::filesystem::path(EDGEGW_SOURCE_DIR) / relative;

@@ -108,26 +108,4 @@ std::string ring_config(uint64_t version, const std::vector<std::string>& ports,
   return doc;
 }
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "edgegw-apply-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::vector<std::string> audit_trail(const Store& store) {
-  auto log = store.audit_log(1000);
-  EXPECT_TRUE(log.ok());
-  std::vector<std::string> out;
-  if (!log.ok()) return out;
-  for (auto it = log->rbegin(); it != log->rend(); ++it) {
-    out.push_back(it->action + ":" + std::to_string(it->version));
-  }
-  return out;
-}
-
 }  // namespace edgegw::control::test

@@ -3,6 +3,9 @@
 // net_ring virtual devices (no kernel interface needed).
 #pragma once
 
+// TempDir and audit_trail come from the store tests' helpers.
+#include "../store/store_test_util.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -38,20 +41,5 @@ std::set<std::string> dataplane_port_names(const dataplane::Dataplane& dp);
 // network "lan" over all of them.
 std::string ring_config(uint64_t version, const std::vector<std::string>& ports,
                         const std::string& description = "test site");
-
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-// Audit actions oldest first as "action:version".
-std::vector<std::string> audit_trail(const Store& store);
 
 }  // namespace edgegw::control::test

@@ -31,17 +31,7 @@ class StoreTest : public ::testing::Test {
     return v.ok() && v->has_value() ? (*v)->status : ConfigStatus::pending;
   }
 
-  // Audit actions oldest first, as "action:version".
-  std::vector<std::string> audit_trail() {
-    auto log = store_->audit_log(1000);
-    EXPECT_TRUE(log.ok());
-    std::vector<std::string> out;
-    if (!log.ok()) return out;
-    for (auto it = log->rbegin(); it != log->rend(); ++it) {
-      out.push_back(it->action + ":" + std::to_string(it->version));
-    }
-    return out;
-  }
+  std::vector<std::string> audit_trail() { return test::audit_trail(*store_); }
 
   void apply(uint64_t version) {
     ASSERT_TRUE(store_->insert_pending(make_version(version)).ok());

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "edgegw/control/store.hpp"
 
@@ -94,6 +95,16 @@ inline ConfigVersion make_version(uint64_t version, ConfigSource source = Config
   v.actor = actor;
   v.document = R"({"version":)" + std::to_string(version) + R"(,"ports":[],"networks":[]})";
   return v;
+}
+
+// Audit actions oldest first, as "action:version".
+inline std::vector<std::string> audit_trail(const Store& store) {
+  auto log = store.audit_log(1000);
+  EXPECT_TRUE(log.ok());
+  std::vector<std::string> out;
+  if (!log.ok()) return out;
+  for (auto it = log->rbegin(); it != log->rend(); ++it) out.push_back(it->action + ":" + std::to_string(it->version));
+  return out;
 }
 
 }  // namespace edgegw::control::test
