@@ -14,6 +14,8 @@ namespace {
 // unicast_member(): the destination is a static MAC whose port is down.
 constexpr uint16_t kStaticDown = 0xfffe;
 constexpr uint16_t kPcpMask = 0xe000;
+// No MAC: mac_key() is 48 bits wide, so this never equals one.
+constexpr uint64_t kNoMac = ~uint64_t{0};
 
 inline void put_be16(uint8_t* p, uint16_t v) {
   p[0] = static_cast<uint8_t>(v >> 8);
@@ -59,16 +61,46 @@ inline void release_mac(MacCounts& counts, const FdbPortRef& ref) {
 
 }  // namespace
 
+// Consecutive frames of a burst mostly belong to the same conversation, so the stage remembers,
+// for this burst only, the last source it learned and the last destination it resolved (each with
+// the membership it was seen in, which names the network). `now` is the same for the whole burst,
+// so a second learn of the same source would only store the same time again, and a second lookup
+// of the same destination finds the same entry unless a learn in between changed the table: any
+// learn other than a refresh forgets the destination. A refused learn (fdb_full, mac_limit) is not
+// remembered, so every frame it refuses is counted.
 void BridgeStage::process(const Snapshot& tables, Burst& burst, uint64_t now) {
   const SnapshotPort& ingress = tables.ports[burst.ingress];
   PortCounterCells& in = counters_.ports[ingress.port_id];
+  uint64_t seen_src = kNoMac;
+  uint16_t seen_src_member = kNoIndex;
+  uint64_t seen_dst = kNoMac;
+  uint16_t seen_dst_member = kNoIndex;
+  uint16_t seen_egress = kNoIndex;
+  prefetch_fdb_slots(tables, burst);
   for (uint16_t i = 0; i < burst.count; ++i) {
     rte_mbuf* m = burst.pkts[i];
     const auto member = static_cast<uint16_t>(m->hash.usr);
     const SnapshotNetwork& net = tables.networks[tables.members[member].network];
     const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
-    if ((eth[6] & 1) == 0) learn(tables, net, ingress, mac_key(eth + 6), now, in);
-    const uint16_t egress = (eth[0] & 1) == 0 ? unicast_member(tables, net, mac_key(eth), now) : kNoIndex;
+    if ((eth[6] & 1) == 0) {
+      const uint64_t src = mac_key(eth + 6);
+      if (src != seen_src || member != seen_src_member) {
+        const LearnOutcome outcome = learn(tables, net, ingress, src, now, in);
+        seen_src = outcome == LearnOutcome::refused ? kNoMac : src;
+        seen_src_member = member;
+        if (outcome == LearnOutcome::changed) seen_dst = kNoMac;
+      }
+    }
+    uint16_t egress = kNoIndex;
+    if ((eth[0] & 1) == 0) {
+      const uint64_t dst = mac_key(eth);
+      if (dst != seen_dst || member != seen_dst_member) {
+        seen_dst = dst;
+        seen_dst_member = member;
+        seen_egress = unicast_member(tables, net, dst, now);
+      }
+      egress = seen_egress;
+    }
     if (egress == member) {
       bump(in.drop(DropReason::hairpin));
       rte_pktmbuf_free(m);
@@ -84,11 +116,30 @@ void BridgeStage::process(const Snapshot& tables, Burst& burst, uint64_t now) {
   burst.count = 0;
 }
 
+// Prefetches the FDB slots the burst will learn into and look up (a MAC repeated from the frame
+// before needs none), so that with many stations the table's cache misses overlap.
+void BridgeStage::prefetch_fdb_slots(const Snapshot& tables, const Burst& burst) {
+  uint64_t last_src = kNoMac;
+  uint64_t last_dst = kNoMac;
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    const rte_mbuf* m = burst.pkts[i];
+    const FdbTable& fdb = *tables.networks[tables.members[static_cast<uint16_t>(m->hash.usr)].network].fdb;
+    const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
+    const uint64_t src = mac_key(eth + 6);
+    const uint64_t dst = mac_key(eth);
+    if (src != last_src) fdb.prefetch(src);
+    if (dst != last_dst) fdb.prefetch(dst);
+    last_src = src;
+    last_dst = dst;
+  }
+}
+
 // Static MACs are never learned over. A MAC new to this port must fit the port's mac_limit (across
 // its networks) and the network's fdb_max_entries; either refusal is counted and the packet goes on.
-void BridgeStage::learn(const Snapshot& tables, const SnapshotNetwork& net, const SnapshotPort& ingress, uint64_t src,
-                        uint64_t now, PortCounterCells& in) {
-  if (find_static(tables, net, src) != nullptr) return;
+BridgeStage::LearnOutcome BridgeStage::learn(const Snapshot& tables, const SnapshotNetwork& net,
+                                             const SnapshotPort& ingress, uint64_t src, uint64_t now,
+                                             PortCounterCells& in) {
+  if (find_static(tables, net, src) != nullptr) return LearnOutcome::unchanged;
   const FdbPortRef self{ingress.port_id, ingress.incarnation};
   MacCounts& counts = *tables.mac_counts;
   MacCount& mine = counts[ingress.port_id];
@@ -103,18 +154,19 @@ void BridgeStage::learn(const Snapshot& tables, const SnapshotNetwork& net, cons
     const FdbTable::Slot* known = net.fdb->find(src);
     if (known == nullptr || !(known->port == self)) {
       bump(in.drop(DropReason::mac_limit));
-      return;
+      return LearnOutcome::refused;
     }
   }
   FdbEvicted evicted;
   const FdbLearn result = net.fdb->learn(src, self, now, net.aging_ticks, &evicted);
   if (result == FdbLearn::full) {
     bump(in.drop(DropReason::fdb_full));
-    return;
+    return LearnOutcome::refused;
   }
-  if (result == FdbLearn::refreshed) return;  // already counted
+  if (result == FdbLearn::refreshed) return LearnOutcome::unchanged;  // already counted
   mine.count.store(learned + 1, std::memory_order_relaxed);
   if (evicted.any) release_mac(counts, evicted.port);
+  return LearnOutcome::changed;
 }
 
 // The member a unicast destination is behind: a static entry first, then a live learned entry whose

@@ -35,8 +35,8 @@ struct WorkerCounters {
   PortCounterCells ports[RTE_MAX_ETHPORTS];
   alignas(64) Counter loops{0};
   Counter idle_sleeps{0};
-  Counter busy_cycles{0};   // TSC cycles of loop iterations that received packets (rx to tx flush)
-  Counter busy_packets{0};  // packets those iterations received
+  Counter busy_cycles{0};   // TSC cycles of rx bursts that received packets, rx call to tx flush
+  Counter busy_packets{0};  // packets those bursts received
 };
 
 // Adds one worker's cells for a port into `out` (relaxed reads; a sum may be a few packets stale).

@@ -54,11 +54,17 @@ struct FdbEvicted {
 };
 
 // A MAC address as the low 48 bits of an integer (byte order of the frame, loaded natively).
+// Two loads combined in registers: a 6-byte memcpy into a zeroed 8-byte integer is stored to the
+// stack in two parts and read back whole, which stalls on store forwarding on every frame.
 inline uint64_t mac_key(const uint8_t* mac) {
-  uint64_t v = 0;
-  std::memcpy(&v, mac, 6);
-  return v;
+  uint32_t low = 0;
+  uint16_t high = 0;
+  std::memcpy(&low, mac, sizeof low);
+  std::memcpy(&high, mac + sizeof low, sizeof high);
+  return uint64_t{low} | uint64_t{high} << 32;
 }
+// Both boards (x86-64, ARM64) are little-endian; mac_text() and the tests rely on the byte layout.
+static_assert(std::endian::native == std::endian::little);
 
 class FdbTable {
  public:
@@ -92,6 +98,10 @@ class FdbTable {
       if (s.key == (mac | kOccupied)) return &s;
     }
   }
+
+  // Starts loading the home slot of `mac`: the bridge calls it for a whole burst before it learns
+  // and looks up, so that the misses of a large table overlap instead of queueing one by one.
+  void prefetch(uint64_t mac) const { __builtin_prefetch(&slots_[home(mac)]); }
 
   // Ticks since `s` was last seen. The worker may run on either CPU and a VM's vCPUs need not agree
   // on the TSC exactly, so a stamp can be a little ahead of `now`: that is age 0, never a wrap to
@@ -143,6 +153,13 @@ class FdbTable {
   static constexpr uint64_t kOccupied = 1ull << 63;
   static constexpr uint64_t kMacMask = (1ull << 48) - 1;
 
+  // The slots live in their own mapping; a large table asks for transparent huge pages (see
+  // fdb_table.cpp).
+  struct SlotsUnmap {
+    size_t bytes;  // no default member initializer: the enclosing class must see it default-constructible
+    void operator()(Slot* slots) const;
+  };
+  static std::unique_ptr<Slot[], SlotsUnmap> map_slots(uint64_t count);
   void erase_at(uint32_t index);
   // Worker-side slot writes: relaxed atomic stores, bracketed by the slot's seq when key/port change.
   template <class T>
@@ -154,7 +171,7 @@ class FdbTable {
     size_.store(size_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
   }
 
-  std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<Slot[], SlotsUnmap> slots_;
   uint32_t mask_ = 0;
   unsigned shift_ = 0;
   uint32_t max_entries_ = 0;

@@ -111,7 +111,6 @@ void L2ParseStage::process(const Snapshot& tables, Burst& burst, uint64_t /*now*
     }
     m->hash.usr = member;
     m->vlan_tci = tags.inner_tci;
-    m->l2_len = kEthHeaderLen;
     m->packet_type = RTE_PTYPE_L2_ETHER;
     burst.pkts[kept++] = m;
   }

@@ -36,16 +36,29 @@ class Poller {
  public:
   explicit Poller(WorkerContext& ctx) : ctx_(ctx), pipeline_(*ctx.counters, *ctx.tx) {}
 
-  // One pass over every rx queue; returns the packets received (and forwarded or dropped).
+  // One pass over every rx queue; returns the packets received (and forwarded or dropped). `now`
+  // is when the pass began. Busy time is counted per burst that received packets, from its rx call
+  // to the end of its transmit (as testpmd --record-core-cycles counts): an empty poll is idle time
+  // even when another queue of the same pass was busy. The end of one busy burst is the start of the
+  // next poll, so a clock read is paid per busy burst and after an empty poll, not per poll.
   unsigned poll(const Snapshot& tables, uint64_t now) {
     unsigned received = 0;
+    uint64_t start = now;
+    bool start_valid = true;
     for (const SnapshotRxQueue& q : tables.rx_queues) {
+      if (!start_valid) start = rte_get_tsc_cycles();
       burst_.count = rte_eth_rx_burst(q.port_id, q.queue, burst_.pkts, kBurstSize);
+      start_valid = burst_.count != 0;
       if (burst_.count == 0) continue;
-      capture_tap(ctx_.capture, q.port_id, CaptureDirection::rx, burst_.pkts, burst_.count);
-      received += burst_.count;
+      const uint16_t count = burst_.count;
+      capture_tap(ctx_.capture, q.port_id, CaptureDirection::rx, burst_.pkts, count);
       burst_.ingress = q.ingress;
       pipeline_.run(tables, burst_, now);
+      const uint64_t end = rte_get_tsc_cycles();
+      bump(ctx_.counters->busy_cycles, end - start);
+      bump(ctx_.counters->busy_packets, count);
+      received += count;
+      start = end;
     }
     return received;
   }
@@ -58,31 +71,21 @@ class Poller {
     }
     for (int fd : tables.wake_sockets) arm_packet_wake_socket(fd);
 
-    uint64_t start = rte_get_tsc_cycles();
-    unsigned received = poll(tables, start);
+    unsigned received = poll(tables, rte_get_tsc_cycles());
     if (received == 0) {
       ctx_.wake->wait(timeout_ns);
       bump(ctx_.counters->idle_sleeps);
       // Forward what woke us before paying for the disarming system calls, unless a publish woke
       // us: then the next loop polls with the new snapshot (a frame sent after apply() returned
       // must not meet the old one).
-      if (ctx_.snapshot->load(std::memory_order_acquire) == &tables) {
-        start = rte_get_tsc_cycles();
-        received = poll(tables, start);
-      }
+      if (ctx_.snapshot->load(std::memory_order_acquire) == &tables) received = poll(tables, rte_get_tsc_cycles());
     }
-    if (received != 0) count_busy(start, received);
 
     for (int fd : tables.wake_sockets) disarm_packet_wake_socket(fd);
     for (const SnapshotRxQueue& q : tables.rx_queues) {
       if (q.rx_interrupt) rte_eth_dev_rx_intr_disable(q.port_id, q.queue);
     }
     return received;
-  }
-
-  void count_busy(uint64_t start, unsigned packets) {
-    bump(ctx_.counters->busy_cycles, rte_get_tsc_cycles() - start);
-    bump(ctx_.counters->busy_packets, packets);
   }
 
  private:
@@ -106,9 +109,7 @@ int worker_main(void* arg) {
   while (!ctx.stop_requested.load(std::memory_order_relaxed)) {
     const uint64_t now = rte_get_tsc_cycles();
     const Snapshot& tables = *ctx.snapshot->load(std::memory_order_acquire);
-    unsigned received = poller.poll(tables, now);
-    if (received != 0) {
-      poller.count_busy(now, received);
+    if (poller.poll(tables, now) != 0) {
       idle.on_traffic();
     } else if (unsigned nap_us = idle.on_empty_loop(); nap_us != 0) {
       // With a wake-up source on every queue the sleep lasts until traffic; otherwise it is a nap

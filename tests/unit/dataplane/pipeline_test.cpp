@@ -63,6 +63,41 @@ TEST_F(PipelineTest, DestinationOnTheIngressPortIsAHairpinDrop) {
   EXPECT_EQ(drops(kB, DropReason::hairpin), 1u);
 }
 
+// The bridge remembers the last source and destination within a burst; these bursts change the
+// FDB midway, and every frame must still see the table as it is when the frame is handled.
+TEST_F(PipelineTest, ALearnMidBurstChangesWhereTheRestOfTheBurstGoes) {
+  const uint16_t small_before = queued(kSmall);
+  // C unknown: flooded; then C speaks on kA; then a frame to C on kA is a hairpin, not a flood.
+  run(kA, {frame(kMacC, kMacA), frame(kBcast, kMacC), frame(kMacC, kMacA)});
+  EXPECT_EQ(queued(kSmall), small_before + 2) << "first frame to C and the broadcast flood; the last does not";
+  EXPECT_EQ(drops(kA, DropReason::hairpin), 1u);
+}
+
+TEST_F(PipelineTest, RepeatedFramesInABurstAreAllForwardedAndCounted) {
+  run(kB, {frame(kBcast, kMacB)});
+  run(kA, {frame(kMacB, kMacA), frame(kMacB, kMacA), frame(kMacB, kMacA), frame(kMacB, kMacA)});
+  EXPECT_EQ(queued(kB), 4);
+  EXPECT_EQ(fdbs_[kLan]->size(), 2u);
+  EXPECT_EQ(macs_learned(kA), 1u);
+}
+
+TEST_F(PipelineTest, EveryRefusedLearnInABurstIsCounted) {
+  build(default_bridges(), 1);
+  run(kB, {frame(kBcast, kMacB)});  // fills the one-entry FDB
+  run(kA, {frame(kBcast, kMacA), frame(kBcast, kMacA), frame(kBcast, kMacA)});
+  EXPECT_EQ(drops(kA, DropReason::fdb_full), 3u);
+  EXPECT_EQ(queued(kB), 3);
+}
+
+TEST_F(PipelineTest, AMacMovingMidBurstIsFollowed) {
+  // B learned on kB; the same burst on kA first sends to B (goes to kB), then B appears on kA
+  // (moved), then a frame to B is a hairpin on kA.
+  run(kB, {frame(kBcast, kMacB)});
+  run(kA, {frame(kMacB, kMacA), frame(kBcast, kMacB), frame(kMacB, kMacA)});
+  EXPECT_EQ(queued(kB), 2) << "the first frame and the broadcast";
+  EXPECT_EQ(drops(kA, DropReason::hairpin), 1u);
+}
+
 TEST_F(PipelineTest, SourceMulticastIsNotLearned) {
   run(kB, {frame(kBcast, kMcast)});
   EXPECT_EQ(fdbs_[kLan]->size(), 0u);

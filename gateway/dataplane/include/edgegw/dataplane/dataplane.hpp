@@ -106,7 +106,8 @@ struct DataplaneStatus {
   uint64_t worker_idle_sleeps = 0;
   std::vector<int> worker_tids;      // kernel thread ids of the worker lcores (CPU accounting via /proc)
   bool reclaim_pending = false;      // old tables or removed devices still wait for a grace period
-  // Worker cost: TSC cycles spent in loop iterations that received packets, and those packets.
+  // Worker cost: TSC cycles spent in rx bursts that received packets (rx call to transmit, as
+  // testpmd --record-core-cycles counts; empty polls are idle time), and those packets.
   // busy_cycles / busy_packets is the cycles per packet the benchmark reports.
   uint64_t busy_cycles = 0;
   uint64_t busy_packets = 0;
