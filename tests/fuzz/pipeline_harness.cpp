@@ -177,8 +177,10 @@ std::string PipelineHarness::State::flush(rte_mbuf** pkts, uint16_t n, uint16_t 
   burst.ingress = ingress;
   for (uint16_t i = 0; i < n; ++i) burst.pkts[burst.count++] = pkts[i];
   L2ParseStage(*counters).process(snap, burst, now);
-  BridgeStage(*counters, *tx).process(snap, burst, now);
+  Burst to_router;
+  BridgeStage(*counters, *tx).process(snap, burst, now, to_router);
   if (burst.count != 0) return "the bridge left packets in the burst";
+  if (to_router.count != 0) return "a frame went to the router of a network without one";
 
   uint64_t queued = 0;
   std::array<uint64_t, kPorts> queued_bytes{};

@@ -60,6 +60,8 @@ Json network_json(const NetworkConfig& network) {
   }
   if (network.subnet) out["subnet"] = network.subnet->to_string();
   out["fdb"] = Json{{"aging_s", network.fdb.aging_s}, {"max_entries", network.fdb.max_entries}};
+  if (network.gateway) out["gateway"] = format_ipv4(*network.gateway);
+  if (network.router_mac) out["router_mac"] = format_mac(*network.router_mac);
   return out;
 }
 
@@ -73,6 +75,13 @@ std::string to_canonical_json(const GatewayConfig& config) {
   for (const PortConfig& port : config.ports) doc["ports"].push_back(port_json(port));
   doc["networks"] = Json::array();
   for (const NetworkConfig& network : config.networks) doc["networks"].push_back(network_json(network));
+  // Written only when there are any, so documents without routes keep their canonical form (and hash).
+  if (!config.routes.empty()) {
+    doc["routes"] = Json::array();
+    for (const RouteConfig& r : config.routes) {
+      doc["routes"].push_back(Json{{"prefix", r.prefix.to_string()}, {"via", format_ipv4(r.via)}});
+    }
+  }
   // replace: a config built in code (not parsed) may hold invalid UTF-8; dumping must not throw.
   return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }

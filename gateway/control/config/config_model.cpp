@@ -22,11 +22,12 @@ std::string format_mac(const MacAddress& mac) {
   return text;
 }
 
-std::string Ipv4Prefix::to_string() const {
+std::string format_ipv4(uint32_t address) {
   return std::to_string((address >> 24) & 0xff) + '.' + std::to_string((address >> 16) & 0xff) + '.' +
-         std::to_string((address >> 8) & 0xff) + '.' + std::to_string(address & 0xff) + '/' +
-         std::to_string(length);
+         std::to_string((address >> 8) & 0xff) + '.' + std::to_string(address & 0xff);
 }
+
+std::string Ipv4Prefix::to_string() const { return format_ipv4(address) + '/' + std::to_string(length); }
 
 std::string Ipv4HostAddress::to_string() const { return Ipv4Prefix{address, length}.to_string(); }
 
@@ -91,12 +92,13 @@ const char* network_mode_name(NetworkMode mode) {
     case NetworkMode::bridge: return "bridge";
     case NetworkMode::host_only: return "host-only";
     case NetworkMode::isolated: return "isolated";
+    case NetworkMode::routed: return "routed";
   }
   return "unknown";
 }
 
 std::optional<NetworkMode> network_mode_from_name(std::string_view name) {
-  for (NetworkMode mode : {NetworkMode::bridge, NetworkMode::host_only, NetworkMode::isolated}) {
+  for (NetworkMode mode : {NetworkMode::bridge, NetworkMode::host_only, NetworkMode::isolated, NetworkMode::routed}) {
     if (name == network_mode_name(mode)) return mode;
   }
   // A synonym: the canonical form writes "isolated".

@@ -14,6 +14,8 @@ namespace {
 constexpr uint64_t kMinVlan = 1;
 constexpr uint64_t kMaxVlan = 4094;  // 0 and 4095 are reserved by 802.1Q
 
+uint32_t broadcast_of(const Ipv4Prefix& p) { return p.address | ~(p.length == 0 ? 0 : ~uint32_t{0} << (32 - p.length)); }
+
 // "vlan 10" or "vlan 10 inside outer_vlan 100", for messages about a membership's tags.
 std::string tags_text(const NetworkMember& m) {
   std::string text = "vlan " + std::to_string(m.vlan);
@@ -26,7 +28,8 @@ std::string tags_text(const NetworkMember& m) {
 NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
   NetworkConfig network;
   if (!expect_object(json, at)) return network;
-  ObjectReader object(json, at, {"name", "mode", "ports", "static_macs", "subnet", "fdb"}, issues_);
+  ObjectReader object(json, at, {"name", "mode", "ports", "static_macs", "subnet", "fdb", "gateway", "router_mac"},
+                      issues_);
 
   // How other issues name this network; a bad name is reported once, at its own field.
   std::string label = "another network";
@@ -50,7 +53,7 @@ NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
     if (mode) {
       network.mode = *mode;
     } else {
-      issues_.add(mode_field.at, one_of_message({"bridge", "host-only", "isolated", "internal"}, *text));
+      issues_.add(mode_field.at, one_of_message({"bridge", "host-only", "isolated", "internal", "routed"}, *text));
     }
   }
 
@@ -61,7 +64,116 @@ NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
   read_static_macs(object.optional("static_macs"), label, members, network);
   read_subnet(object.optional("subnet"), label, network);
   network.fdb = read_fdb(object.optional("fdb"));
+  read_router(object, mode, label, members, network);
   return network;
+}
+
+// Mode routed: a subnet and the switch's gateway address on it, optionally its MAC. Other modes are
+// plain L2 segments and take neither. Host ports in a routed network need an address on the subnet
+// other than the gateway's.
+void ConfigReader::read_router(const ObjectReader& object, std::optional<NetworkMode> mode, const std::string& label,
+                               const std::vector<ReadMember>& members, NetworkConfig& out) {
+  const Field gateway = object.optional("gateway");
+  const Field router_mac = object.optional("router_mac");
+  if (mode && *mode != NetworkMode::routed) {
+    for (const Field* f : {&gateway, &router_mac}) {
+      if (f->value != nullptr) issues_.add(f->at, "allowed only in mode 'routed'");
+    }
+    return;
+  }
+  if (!mode) return;
+  if (object.optional("subnet").value == nullptr) object.report_missing("subnet", "needed in mode 'routed'");
+  if (gateway.value == nullptr) object.report_missing("gateway", "needed in mode 'routed'");
+  if (auto text = read_string(gateway, issues_)) {
+    if (Result<uint32_t> address = parse_ipv4(*text); !address) {
+      issues_.add(gateway.at, address.error().message);
+    } else if (out.subnet && !out.subnet->contains(*address)) {
+      issues_.add(gateway.at, "must be on the network's subnet " + quote_text(out.subnet->to_string()) + ", got " +
+                                  quote_text(*text));
+    } else if (out.subnet && (*address == out.subnet->address || *address == broadcast_of(*out.subnet))) {
+      issues_.add(gateway.at, "must be a host address of " + quote_text(out.subnet->to_string()) +
+                                  ", not its network or broadcast address, got " + quote_text(*text));
+    } else {
+      out.gateway = *address;
+      gateways_.push_back(PlacedGateway{*address, *out.subnet, label, gateway.at.pointer});
+    }
+  }
+  if (auto text = read_string(router_mac, issues_)) {
+    if (auto parsed = parse_mac(*text); !parsed) {
+      issues_.add(router_mac.at, parsed.error().message);
+    } else {
+      macs_.add(format_mac(*parsed), router_mac.at, issues_);
+      out.router_mac = *parsed;
+    }
+  }
+  if (!out.subnet) return;
+  for (const ReadMember& m : members) {
+    if (!m.usable) continue;
+    const auto address = host_addresses_by_port_.find(m.member.port);
+    if (address == host_addresses_by_port_.end()) continue;
+    const uint32_t host = address->second.address;
+    if (!out.subnet->contains(host) || address->second.length != out.subnet->length) {
+      issues_.add(m.name_at, "host port " + quote_text(m.member.port) + " has address " +
+                                 quote_text(address->second.to_string()) + ", which is not on the subnet " +
+                                 quote_text(out.subnet->to_string()) + " of " + label);
+    } else if (out.gateway && host == *out.gateway) {
+      issues_.add(m.name_at, "host port " + quote_text(m.member.port) + " has the gateway address of " + label);
+    }
+  }
+}
+
+void ConfigReader::read_routes(const Field& field, GatewayConfig& config) {
+  const Json* array = read_array(field, issues_);
+  if (array == nullptr) return;
+  FirstSeen seen{"route prefix"};
+  const size_t count = checked_length(*array, kMaxRoutes, "routes", field.at);
+  for (size_t i = 0; i < count; ++i) {
+    const Location at = field.at.element(i);
+    if (!expect_object((*array)[i], at)) continue;
+    ObjectReader object((*array)[i], at, {"prefix", "via"}, issues_);
+    RouteConfig route;
+    bool usable = true;
+    const Field prefix = object.required("prefix");
+    if (auto text = read_string(prefix, issues_)) {
+      if (Result<Ipv4Prefix> parsed = parse_route_prefix(*text); !parsed) {
+        issues_.add(prefix.at, parsed.error().message);
+        usable = false;
+      } else {
+        route.prefix = *parsed;
+        usable = seen.add(parsed->to_string(), prefix.at, issues_) && usable;
+        for (const PlacedGateway& g : gateways_) {
+          if (g.subnet == *parsed) {
+            issues_.add(prefix.at, "is the subnet of " + g.network + " (at " + g.pointer +
+                                       "), which is routed there directly");
+            usable = false;
+          }
+        }
+      }
+    } else {
+      usable = false;
+    }
+    const Field via = object.required("via");
+    if (auto text = read_string(via, issues_)) {
+      if (Result<uint32_t> address = parse_ipv4(*text); !address) {
+        issues_.add(via.at, address.error().message);
+      } else {
+        route.via = *address;
+        const PlacedGateway* on = nullptr;
+        for (const PlacedGateway& g : gateways_) {
+          if (g.subnet.contains(*address)) on = &g;
+        }
+        if (on == nullptr) {
+          issues_.add(via.at, "must be on the subnet of a routed network (a directly connected next hop), got " +
+                                  quote_text(*text));
+        } else if (*address == on->address) {
+          issues_.add(via.at, "is the gateway address of " + on->network + " itself");
+        } else if (usable && on->subnet.contains(route.prefix.address) && route.prefix.length >= on->subnet.length) {
+          issues_.add(prefix.at, "lies inside the subnet of " + on->network + ", the network of its own next hop");
+        }
+      }
+    }
+    config.routes.push_back(route);
+  }
 }
 
 bool ConfigReader::read_members(const Field& field, const std::string& network, NetworkConfig& out,

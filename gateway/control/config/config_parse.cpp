@@ -64,7 +64,7 @@ size_t ConfigReader::checked_length(const Json& array, size_t limit, const char*
 GatewayConfig ConfigReader::read(const Json& root) {
   GatewayConfig config;
   if (!expect_object(root, {})) return config;
-  ObjectReader object(root, {}, {"version", "description", "ports", "networks"}, issues_);
+  ObjectReader object(root, {}, {"version", "description", "ports", "networks", "routes"}, issues_);
 
   if (auto version = read_integer(object.required("version"), 1, kMaxConfigVersion, issues_)) {
     config.version = *version;
@@ -95,6 +95,7 @@ GatewayConfig ConfigReader::read(const Json& root) {
       config.networks.push_back(read_network((*array)[i], networks.at.element(i)));
     }
   }
+  read_routes(object.optional("routes"), config);
   return config;
 }
 
@@ -236,6 +237,7 @@ void ConfigReader::read_locator(std::string_view name, const Field& field, PortC
     const std::string host = address->to_string();
     host_addresses_.add(host.substr(0, host.find('/')), field.at, issues_);
     port.address = *address;
+    if (!port.name.empty()) host_addresses_by_port_[port.name] = *address;
   }
 }
 

@@ -41,6 +41,14 @@ struct PortOwner {
   std::string pointer;
 };
 
+// A routed network's gateway address, for the routes that name a next hop on its subnet.
+struct PlacedGateway {
+  uint32_t address = 0;
+  Ipv4Prefix subnet;
+  std::string network;  // "network 'lan'"
+  std::string pointer;  // of its "gateway"
+};
+
 struct PlacedSubnet {
   Ipv4Prefix prefix;
   std::string network;
@@ -81,6 +89,10 @@ class ConfigReader {
                         NetworkConfig& out);
   void read_subnet(const Field& field, const std::string& network, NetworkConfig& out);
   FdbConfig read_fdb(const Field& field);
+  void read_router(const ObjectReader& object, std::optional<NetworkMode> mode, const std::string& label,
+                   const std::vector<ReadMember>& members, NetworkConfig& out);
+  // config_networks.cpp, after every network (routes name next hops on routed networks).
+  void read_routes(const Field& field, GatewayConfig& config);
 
   // Reports "must be an object, got <type>" and returns false for anything else.
   bool expect_object(const Json& json, const Location& at);
@@ -106,6 +118,8 @@ class ConfigReader {
   std::unordered_map<std::string, PortOwner> untagged_owners_;  // port -> its untagged membership
   std::unordered_map<std::string, PortOwner> tagged_owners_;    // "port/outer/vlan" -> membership
   std::vector<PlacedSubnet> subnets_;
+  std::vector<PlacedGateway> gateways_;
+  std::unordered_map<std::string, Ipv4HostAddress> host_addresses_by_port_;  // valid host-port addresses
 };
 
 }  // namespace edgegw::control::detail

@@ -134,23 +134,34 @@ Result<MacAddress> parse_mac(std::string_view text) {
 
 namespace {
 
+// "a.b.c.d/len" with any len 0..32 (nullopt when it is not that shape); ranges are the caller's.
+std::optional<Ipv4Prefix> prefix_syntax(std::string_view text) {
+  const size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const std::optional<uint32_t> address = parse_ipv4_address(text.substr(0, slash));
+  const std::optional<uint32_t> length = strict_decimal(text.substr(slash + 1), 2);
+  if (!address || !length || *length > 32) return std::nullopt;
+  return Ipv4Prefix{*address, static_cast<uint8_t>(*length)};
+}
+
 // "a.b.c.d/len" with len in the subnet range; the host bits are left to the caller.
 Result<Ipv4Prefix> parse_prefix_text(std::string_view text) {
-  const size_t slash = text.find('/');
-  std::optional<uint32_t> address;
-  std::optional<uint32_t> length;
-  if (slash != std::string_view::npos) {
-    address = parse_ipv4_address(text.substr(0, slash));
-    length = strict_decimal(text.substr(slash + 1), 2);
-  }
-  if (!address || !length || *length > 32) {
-    return invalid("must be an IPv4 prefix 'a.b.c.d/len', got " + quote_text(text));
-  }
-  if (*length < kMinSubnetLength || *length > kMaxSubnetLength) {
+  const std::optional<Ipv4Prefix> prefix = prefix_syntax(text);
+  if (!prefix) return invalid("must be an IPv4 prefix 'a.b.c.d/len', got " + quote_text(text));
+  if (prefix->length < kMinSubnetLength || prefix->length > kMaxSubnetLength) {
     return invalid("must have a prefix length between " + std::to_string(kMinSubnetLength) + " and " +
                    std::to_string(kMaxSubnetLength) + ", got " + quote_text(text));
   }
-  return Ipv4Prefix{*address, static_cast<uint8_t>(*length)};
+  return *prefix;
+}
+
+// The prefix itself when its host bits are zero, else the issue naming the prefix meant.
+Result<Ipv4Prefix> without_host_bits(const Ipv4Prefix& prefix, std::string_view text) {
+  const uint32_t mask = prefix.length == 0 ? 0 : ~uint32_t{0} << (32 - prefix.length);
+  if ((prefix.address & ~mask) == 0) return prefix;
+  const Ipv4Prefix meant{prefix.address & mask, prefix.length};
+  return invalid("must have all host bits zero, got " + quote_text(text) + " (did you mean " +
+                 quote_text(meant.to_string()) + ")");
 }
 
 }  // namespace
@@ -158,14 +169,19 @@ Result<Ipv4Prefix> parse_prefix_text(std::string_view text) {
 Result<Ipv4Prefix> parse_subnet(std::string_view text) {
   Result<Ipv4Prefix> parsed = parse_prefix_text(text);
   if (!parsed) return parsed;
-  const Ipv4Prefix prefix = *parsed;
-  const uint32_t mask = ~uint32_t{0} << (32 - prefix.length);  // length is 8..30 here
-  if ((prefix.address & ~mask) != 0) {
-    const Ipv4Prefix meant{prefix.address & mask, prefix.length};
-    return invalid("must have all host bits zero, got " + quote_text(text) + " (did you mean " +
-                   quote_text(meant.to_string()) + ")");
-  }
-  return prefix;
+  return without_host_bits(*parsed, text);
+}
+
+Result<uint32_t> parse_ipv4(std::string_view text) {
+  const std::optional<uint32_t> address = parse_ipv4_address(text);
+  if (!address) return invalid("must be an IPv4 address 'a.b.c.d', got " + quote_text(text));
+  return *address;
+}
+
+Result<Ipv4Prefix> parse_route_prefix(std::string_view text) {
+  const std::optional<Ipv4Prefix> prefix = prefix_syntax(text);
+  if (!prefix) return invalid("must be an IPv4 prefix 'a.b.c.d/len' with len 0..32, got " + quote_text(text));
+  return without_host_bits(*prefix, text);
 }
 
 Result<Ipv4HostAddress> parse_host_address(std::string_view text) {

@@ -41,6 +41,12 @@ Result<Ipv4Prefix> parse_subnet(std::string_view text);
 // "a.b.c.d/len" of an interface: len as for subnets, host bits neither all zero nor all one.
 Result<Ipv4HostAddress> parse_host_address(std::string_view text);
 
+// "a.b.c.d": a plain IPv4 address (host order).
+Result<uint32_t> parse_ipv4(std::string_view text);
+
+// "a.b.c.d/len" of a route: len 0..32 ("0.0.0.0/0" is the default route), host bits zero.
+Result<Ipv4Prefix> parse_route_prefix(std::string_view text);
+
 // A vhost-user socket path: absolute, printable ASCII without space, ',' or '=' (it goes into DPDK
 // devargs), no "." or ".." component, at most kMaxSocketPathLength bytes.
 Result<void> check_socket_path(std::string_view path);

@@ -78,9 +78,23 @@ dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCo
     b.fdb_max_entries = network.fdb.max_entries;
     b.static_macs.reserve(network.static_macs.size());
     for (const StaticMacConfig& s : network.static_macs) b.static_macs.push_back({s.mac, s.port});
+    if (network.mode == NetworkMode::routed && network.gateway && network.subnet) {
+      b.router = dataplane::RouterInterfaceSpec{*network.gateway, network.subnet->length,
+                                                network.router_mac.value_or(default_router_mac(network.name))};
+    }
     spec.bridges.push_back(std::move(b));
   }
+  for (const RouteConfig& r : config.routes) spec.routes.push_back({r.prefix.address, r.prefix.length, r.via});
   return spec;
+}
+
+// Locally administered unicast 02:e9:xx:xx:xx:xx, the rest from FNV-1a of the network's name: the
+// same across restarts and boxes (guests keep their ARP entries), distinct between networks.
+MacAddress default_router_mac(const std::string& network) {
+  uint32_t hash = 2166136261u;
+  for (unsigned char c : network) hash = (hash ^ c) * 16777619u;
+  return MacAddress{0x02, 0xe9, static_cast<uint8_t>(hash >> 24), static_cast<uint8_t>(hash >> 16),
+                    static_cast<uint8_t>(hash >> 8), static_cast<uint8_t>(hash)};
 }
 
 }  // namespace edgegw::control

@@ -17,6 +17,10 @@ constexpr uint16_t kPcpMask = 0xe000;
 // No MAC: mac_key() is 48 bits wide, so this never equals one.
 constexpr uint64_t kNoMac = ~uint64_t{0};
 
+inline uint32_t load_be32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+
 inline void put_be16(uint8_t* p, uint16_t v) {
   p[0] = static_cast<uint8_t>(v >> 8);
   p[1] = static_cast<uint8_t>(v);
@@ -68,7 +72,17 @@ inline void release_mac(MacCounts& counts, const FdbPortRef& ref) {
 // of the same destination finds the same entry unless a learn in between changed the table: any
 // learn other than a refresh forgets the destination. A refused learn (fdb_full, mac_limit) is not
 // remembered, so every frame it refuses is counted.
-void BridgeStage::process(const Snapshot& tables, Burst& burst, uint64_t now) {
+// Whether an untagged frame in a routed network is for the router: unicast to its MAC, or an ARP
+// request (broadcast) asking for its address. Other broadcasts and ARP are bridged as usual.
+inline bool for_router(const SnapshotNetwork& net, const rte_mbuf* m, const uint8_t* eth) {
+  if (!net.routed) return false;
+  if ((eth[0] & 1) == 0) return mac_key(eth) == net.router_mac;
+  constexpr uint32_t kArpTargetIp = kEthHeaderLen + 24;
+  return eth[12] == 0x08 && eth[13] == 0x06 && m->data_len >= kArpTargetIp + 4 &&
+         load_be32(eth + kArpTargetIp) == net.router_ip;
+}
+
+void BridgeStage::process(const Snapshot& tables, Burst& burst, uint64_t now, Burst& to_router) {
   const SnapshotPort& ingress = tables.ports[burst.ingress];
   PortCounterCells& in = counters_.ports[ingress.port_id];
   uint64_t seen_src = kNoMac;
@@ -90,6 +104,10 @@ void BridgeStage::process(const Snapshot& tables, Burst& burst, uint64_t now) {
         seen_src_member = member;
         if (outcome == LearnOutcome::changed) seen_dst = kNoMac;
       }
+    }
+    if (for_router(net, m, eth)) {
+      to_router.pkts[to_router.count++] = m;
+      continue;
     }
     uint16_t egress = kNoIndex;
     if ((eth[0] & 1) == 0) {
@@ -198,7 +216,13 @@ void BridgeStage::send_one(const Snapshot& tables, uint16_t member, rte_mbuf* m,
     rte_pktmbuf_free(m);
     return;
   }
-  tx_.add(to.port, m);
+  enqueue(tables, to.port, m);
+}
+
+void BridgeStage::enqueue(const Snapshot& tables, uint16_t port, rte_mbuf* m) {
+  if (tx_.add(port, m)) return;
+  bump(counters_.ports[tables.ports[port].port_id].drop(DropReason::tx_full));
+  rte_pktmbuf_free(m);
 }
 
 // Untagged members share the frame by reference count (transmit is read-only). A tagged member gets
@@ -245,20 +269,36 @@ void BridgeStage::flood(const Snapshot& tables, const SnapshotNetwork& net, uint
       rte_pktmbuf_free(copy);
       continue;
     }
-    tx_.add(to.port, copy);
+    enqueue(tables, to.port, copy);
   }
   if (untagged_count == 0) {
     send_one(tables, tagged[tagged_count - 1], m, in);  // MTU already checked; pushes the tags
     return;
   }
   if (untagged_count > 1) rte_pktmbuf_refcnt_update(m, static_cast<int16_t>(untagged_count - 1));
-  for (uint16_t k = 0; k < untagged_count; ++k) tx_.add(tables.members[untagged[k]].port, m);
+  for (uint16_t k = 0; k < untagged_count; ++k) enqueue(tables, tables.members[untagged[k]].port, m);
+}
+
+void BridgeStage::forward_from_router(const Snapshot& tables, uint16_t network, rte_mbuf* m, uint64_t now,
+                                      PortCounterCells& counted) {
+  const SnapshotNetwork& net = tables.networks[network];
+  const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint16_t egress = (eth[0] & 1) == 0 ? unicast_member(tables, net, mac_key(eth), now) : kNoIndex;
+  if (egress == kStaticDown) {
+    bump(counted.drop(DropReason::no_egress));
+    rte_pktmbuf_free(m);
+  } else if (egress != kNoIndex) {
+    send_one(tables, egress, m, counted);
+  } else {
+    flood(tables, net, kNoIndex, m, counted);
+  }
 }
 
 void age_fdbs(const Snapshot& tables, uint64_t now, uint32_t budget) {
   MacCounts& counts = *tables.mac_counts;
   for (const SnapshotNetwork& net : tables.networks) {
     net.fdb->sweep(now, net.aging_ticks, budget, [&counts](const FdbPortRef& ref) { release_mac(counts, ref); });
+    if (net.neighbors != nullptr) net.neighbors->sweep(now, tables.router_times.neighbor_aging, budget);
   }
 }
 

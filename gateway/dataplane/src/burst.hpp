@@ -21,21 +21,25 @@ struct Burst {
   uint16_t ingress = 0;  // index into Snapshot::ports
 };
 
-// One pending transmit burst per egress port (indexed like Snapshot::ports). A packet goes at most
-// once to each egress port and a burst holds at most kBurstSize packets, so a queue cannot
-// overflow when it is drained after every burst. Owned by one worker; only that worker touches it.
+// One pending transmit burst per egress port (indexed like Snapshot::ports), drained after every
+// burst. A received packet goes at most once to each egress port; the route stage may add frames
+// of its own (ARP requests, ICMP), so a queue holds twice a burst and refuses beyond that (the
+// caller frees and counts). Owned by one worker; only that worker touches it.
 struct TxBuffers {
+  static constexpr uint16_t kQueueSize = 2 * kBurstSize;
   struct Queue {
     uint16_t count = 0;
     uint32_t bytes = 0;
-    rte_mbuf* pkts[kBurstSize];
+    rte_mbuf* pkts[kQueueSize];
   };
 
-  void add(uint16_t egress, rte_mbuf* m) {
+  [[nodiscard]] bool add(uint16_t egress, rte_mbuf* m) {
     Queue& q = queues[egress];
+    if (q.count == kQueueSize) return false;
     if (q.count == 0) dirty[dirty_count++] = egress;
     q.pkts[q.count++] = m;
     q.bytes += m->pkt_len;
+    return true;
   }
 
   std::array<Queue, kMaxPorts> queues;

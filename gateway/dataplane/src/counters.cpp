@@ -16,6 +16,12 @@ const char* drop_reason_name(DropReason reason) {
     case DropReason::no_egress: return "no_egress";
     case DropReason::unknown_vlan: return "unknown_vlan";
     case DropReason::mac_limit: return "mac_limit";
+    case DropReason::ip_malformed: return "ip_malformed";
+    case DropReason::ttl_exceeded: return "ttl_exceeded";
+    case DropReason::no_route: return "no_route";
+    case DropReason::no_neighbor: return "no_neighbor";
+    case DropReason::frag_needed: return "frag_needed";
+    case DropReason::not_routable: return "not_routable";
     case DropReason::count_: break;
   }
   return "unknown";

@@ -37,6 +37,14 @@ struct WorkerCounters {
   Counter idle_sleeps{0};
   Counter busy_cycles{0};   // TSC cycles of rx bursts that received packets, rx call to tx flush
   Counter busy_packets{0};  // packets those bursts received
+  // Route stage (see RouterCounters)
+  Counter routed{0};
+  Counter arp_replies{0};
+  Counter arp_requests{0};
+  Counter icmp_echo_replies{0};
+  Counter icmp_errors{0};
+  Counter icmp_rate_limited{0};
+  Counter neighbor_table_full{0};
 };
 
 // Adds one worker's cells for a port into `out` (relaxed reads; a sum may be a few packets stale).

@@ -118,7 +118,7 @@ bool DataplaneImpl::device_held(const std::string& device_name, const std::vecto
 
 void DataplaneImpl::publish(std::vector<PortDevice> to_close) {
   Retired retired;
-  std::unique_ptr<Snapshot> next = compile(&retired.fdbs);
+  std::unique_ptr<Snapshot> next = compile(&retired);
   current_.store(next.get(), std::memory_order_release);
   retired.snapshot = std::move(current_owned_);
   current_owned_ = std::move(next);
@@ -130,7 +130,8 @@ void DataplaneImpl::publish(std::vector<PortDevice> to_close) {
   wake_->kick();
 }
 
-std::unique_ptr<Snapshot> DataplaneImpl::compile(std::vector<std::unique_ptr<FdbTable>>* dropped_fdbs) {
+std::unique_ptr<Snapshot> DataplaneImpl::compile(Retired* retired) {
+  std::vector<std::unique_ptr<FdbTable>>* dropped_fdbs = &retired->fdbs;
   auto snap = std::make_unique<Snapshot>();
   snap->generation = ++generation_;
   if (!mac_counts_) mac_counts_ = std::make_unique<MacCounts>();
@@ -190,6 +191,7 @@ std::unique_ptr<Snapshot> DataplaneImpl::compile(std::vector<std::unique_ptr<Fdb
     add_rx_queues(*snap, *record.device, index);
   }
   compile_memberships(*snap, desired_.bridges, index_of_port);
+  compile_routing(*snap, retired);
   return snap;
 }
 

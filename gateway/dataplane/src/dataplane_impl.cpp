@@ -268,6 +268,11 @@ DataplaneStatus DataplaneImpl::status() const {
   s.busy_cycles = counters_->busy_cycles.load(std::memory_order_relaxed);
   s.busy_packets = counters_->busy_packets.load(std::memory_order_relaxed);
   s.tsc_hz = tsc_hz_;
+  const WorkerCounters& c = *counters_;
+  auto read = [](const Counter& x) { return x.load(std::memory_order_relaxed); };
+  s.router = RouterCounters{read(c.routed),       read(c.arp_replies),      read(c.arp_requests),
+                            read(c.icmp_echo_replies), read(c.icmp_errors), read(c.icmp_rate_limited),
+                            read(c.neighbor_table_full)};
   if (int tid = worker_->tid.load(std::memory_order_acquire); tid != 0) s.worker_tids.push_back(tid);
   return s;
 }

@@ -63,6 +63,7 @@ class DataplaneImpl final : public Dataplane {
     uint64_t token = 0;
     std::unique_ptr<const Snapshot> snapshot;
     std::vector<std::unique_ptr<FdbTable>> fdbs;
+    std::vector<std::unique_ptr<NeighborTable>> neighbors;
     std::vector<PortDevice> devices;
   };
 
@@ -72,7 +73,9 @@ class DataplaneImpl final : public Dataplane {
   void bring_up(PortRecord& record, const std::vector<PortDevice>& to_close);
   // Compiles and publishes a snapshot of records_ + desired_, retiring the old one with `to_close`.
   void publish(std::vector<PortDevice> to_close);
-  std::unique_ptr<Snapshot> compile(std::vector<std::unique_ptr<FdbTable>>* dropped_fdbs);
+  std::unique_ptr<Snapshot> compile(Retired* retired);
+  // The routed networks' interfaces, neighbor tables, route MTUs and the LPM of `snap`.
+  void compile_routing(Snapshot& snap, Retired* retired);
   bool device_held(const std::string& device_name, const std::vector<PortDevice>& to_close) const;
   PortCounters counters_of(uint16_t port_id) const;
   void remove_runtime_dir() const;
@@ -104,6 +107,13 @@ class DataplaneImpl final : public Dataplane {
   SwitchSpec desired_;
   std::map<std::string, PortRecord> records_;                 // by port name
   std::map<std::string, std::unique_ptr<FdbTable>> fdbs_;     // by network name: survives applies
+  // ARP caches of the routed networks, by network name: kept while the network stays routed on the
+  // same subnet.
+  struct NeighborRecord {
+    RouterInterfaceSpec router;
+    std::unique_ptr<NeighborTable> table;
+  };
+  std::map<std::string, NeighborRecord> neighbors_;
   std::unique_ptr<MacCounts> mac_counts_;  // written by the worker, read here; lives until the EAL stops
   uint64_t generation_ = 0;
   uint32_t next_incarnation_ = 0;

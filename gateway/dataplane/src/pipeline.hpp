@@ -38,10 +38,23 @@ class L2ParseStage {
 // and the port's mac_limit) and sends each packet to its static or learned member or floods it to
 // the network's other members, pushing each egress member's tags (bytes counted as sent on the
 // wire). Consumes the burst: every packet ends in a tx queue or is dropped and counted.
+//
+// On a routed network, frames to the gateway MAC, and ARP requests for the gateway address, are
+// learned from like any other and then moved into `to_router` (in order) for the route stage.
 class BridgeStage {
  public:
   BridgeStage(WorkerCounters& counters, TxBuffers& tx) : counters_(counters), tx_(tx) {}
-  void process(const Snapshot& tables, Burst& burst, uint64_t now);
+  void process(const Snapshot& tables, Burst& burst, uint64_t now, Burst& to_router);
+
+  // A frame the switch itself sends into `network` (routed out, or its own ARP and ICMP): to the
+  // member its destination MAC was learned behind, or flooded to every member. Counts drops on
+  // `counted`'s port. The frame must be untagged with a valid Ethernet header.
+  void forward_from_router(const Snapshot& tables, uint16_t network, rte_mbuf* m, uint64_t now,
+                           PortCounterCells& counted);
+  // A frame back out of the member it came from (ARP and echo replies, ICMP errors).
+  void send_to_member(const Snapshot& tables, uint16_t member, rte_mbuf* m, PortCounterCells& counted) {
+    send_one(tables, member, m, counted);
+  }
 
  private:
   // What learn() did to the FDB: nothing (refresh, or a static MAC), a change (learned, moved,
@@ -52,6 +65,8 @@ class BridgeStage {
                      uint64_t now, PortCounterCells& in);
   uint16_t unicast_member(const Snapshot& tables, const SnapshotNetwork& net, uint64_t dst, uint64_t now) const;
   void send_one(const Snapshot& tables, uint16_t member, rte_mbuf* m, PortCounterCells& in);
+  // Into the egress port's tx queue; a full queue frees `m` and counts tx_full on that port.
+  void enqueue(const Snapshot& tables, uint16_t port, rte_mbuf* m);
   void flood(const Snapshot& tables, const SnapshotNetwork& net, uint16_t ingress_member, rte_mbuf* m,
              PortCounterCells& in);
 
@@ -71,23 +86,53 @@ class TxStage {
   TxBuffers& tx_;
 };
 
+// The router of the routed networks: answers ARP and ICMP echo for the gateway addresses, and
+// routes IPv4 between routed networks and to static routes (TTL, longest-prefix match, next-hop
+// resolution by ARP, ICMP time exceeded / unreachable / fragmentation needed, rate-limited), handing
+// each routed frame to the bridge of its egress network. Consumes the burst.
+class RouteStage {
+ public:
+  RouteStage(WorkerCounters& counters, BridgeStage& bridge) : counters_(counters), bridge_(bridge) {}
+  void process(const Snapshot& tables, Burst& burst, uint64_t now);
+
+ private:
+  void handle_arp(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint64_t now, PortCounterCells& in);
+  void handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint64_t now, PortCounterCells& in);
+  void echo_reply(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint32_t ihl, PortCounterCells& in);
+  // Sends an ICMP error about `m` (which stays the caller's) back to its sender, if the rate limit
+  // and RFC 1812's rules allow one.
+  void icmp_error(const Snapshot& tables, const rte_mbuf* m, uint16_t member, uint8_t type, uint8_t code,
+                  uint32_t rest, uint64_t now, PortCounterCells& in);
+  void arp_request(const Snapshot& tables, uint16_t network, uint32_t target, rte_mempool* pool, uint64_t now,
+                   PortCounterCells& in);
+
+  WorkerCounters& counters_;
+  BridgeStage& bridge_;
+  uint64_t icmp_tokens_ = 0;       // ICMP error rate limit: tokens left ...
+  uint64_t icmp_refilled_at_ = 0;  // ... and when they were last added
+};
+
 class Pipeline {
  public:
-  Pipeline(WorkerCounters& counters, TxBuffers& tx) : parse_(counters), bridge_(counters, tx), tx_(counters, tx) {}
+  Pipeline(WorkerCounters& counters, TxBuffers& tx)
+      : parse_(counters), bridge_(counters, tx), route_(counters, bridge_), tx_(counters, tx) {}
 
   void run(const Snapshot& tables, Burst& burst, uint64_t now) {
     parse_.process(tables, burst, now);
-    bridge_.process(tables, burst, now);
+    bridge_.process(tables, burst, now, to_router_);
+    if (to_router_.count != 0) route_.process(tables, to_router_, now);
     tx_.process(tables);
   }
 
  private:
   L2ParseStage parse_;
   BridgeStage bridge_;
+  RouteStage route_;
   TxStage tx_;
+  Burst to_router_;
 };
 
-// Deletes up to `budget` expired FDB slots per network and keeps the per-port learned-MAC counts
+// Deletes up to `budget` expired FDB slots (and neighbor slots) per network and keeps the per-port learned-MAC counts
 // (mac_limit) in step. Called by the worker once per loop.
 void age_fdbs(const Snapshot& tables, uint64_t now, uint32_t budget);
 

@@ -19,9 +19,13 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "fdb_table.hpp"
+#include "neighbor_table.hpp"
+
+struct rte_lpm;
 
 namespace edgegw::dataplane {
 
@@ -80,6 +84,35 @@ struct SnapshotNetwork {
   std::array<uint16_t, RTE_MAX_ETHPORTS> member_by_port_id{};
   uint32_t static_first = 0;  // its static MACs: Snapshot::static_macs[static_first, + static_count)
   uint32_t static_count = 0;
+
+  // Routed networks only (routed == true): the switch's interface on the subnet. Frames to
+  // router_mac, and ARP asking for router_ip, go to the route stage instead of the bridge.
+  bool routed = false;
+  uint32_t router_ip = 0;      // host order
+  uint32_t subnet_mask = 0;    // host order
+  uint64_t router_mac = 0;     // mac_key()
+  std::array<uint8_t, 6> router_mac_bytes{};
+  uint32_t route_mtu = 0;      // smallest MTU of the member ports that are up: what routing may send
+  NeighborTable* neighbors = nullptr;  // owned like the FDB table, outlives this snapshot
+};
+
+constexpr uint32_t kNoHop = 0xffffffff;
+
+// Where a route leads: a routed network, and the next hop there (0: the destination itself, for
+// the network's own subnet).
+struct NextHop {
+  uint16_t network = kNoIndex;
+  uint32_t via = 0;    // host order
+  bool local = false;  // the destination is this network's gateway address: the switch itself
+};
+
+// Timing of the route stage, in the worker's time unit (TSC cycles).
+struct RouterTimes {
+  uint64_t neighbor_aging = 0;     // an entry unheard of this long is gone
+  uint64_t neighbor_refresh = 0;   // an entry this old is still used, and asked for again
+  uint64_t request_interval = 0;   // at most one ARP request per address per interval
+  uint64_t icmp_error_interval = 0;  // ICMP errors: one token per interval
+  uint32_t icmp_error_burst = 0;     // ... and at most this many saved up
 };
 
 // Learned MACs behind each DPDK port, across its networks, for mac_limit. Dynamic state like the
@@ -122,6 +155,14 @@ struct Snapshot {
   std::vector<SnapshotRxQueue> rx_queues;
   std::vector<int> wake_sockets;
   bool all_queues_wake = true;
+
+  // Routing: longest-prefix match over the routed networks' subnets and the static routes (the
+  // LPM's next-hop value indexes next_hops), and the switch's own addresses (ICMP echo). The LPM
+  // belongs to this snapshot (built before publishing, freed with it).
+  std::shared_ptr<rte_lpm> lpm;
+  std::vector<NextHop> next_hops;
+  uint32_t default_hop = kNoHop;  // the default route (0.0.0.0/0), which rte_lpm cannot hold (depth 0)
+  RouterTimes router_times;
 };
 
 }  // namespace edgegw::dataplane

@@ -22,3 +22,17 @@ void compile_memberships(Snapshot& snap, const std::vector<BridgeSpec>& bridges,
                          const std::map<std::string, uint16_t>& index_of_port);
 
 }  // namespace edgegw::dataplane
+
+namespace edgegw::dataplane {
+
+class NeighborTable;
+
+// Fills the routing part of `snap` (after compile_memberships): each routed network's gateway
+// interface, route MTU and neighbor table (from `neighbor_tables`, by network name, one for every
+// bridge with a router), the router timings for `tsc_hz`, and the LPM over connected subnets,
+// gateway addresses (/32, local) and static routes. Leaves snap.lpm empty when there is nothing to
+// route or the LPM cannot be created (logged; routed packets are then counted no_route).
+void compile_routes(Snapshot& snap, const std::vector<BridgeSpec>& bridges, const std::vector<RouteSpec>& routes,
+                    const std::map<std::string, NeighborTable*>& neighbor_tables, uint64_t tsc_hz);
+
+}  // namespace edgegw::dataplane

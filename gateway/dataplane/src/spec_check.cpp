@@ -102,6 +102,29 @@ Result<void> check_switch_spec(const SwitchSpec& spec, unsigned max_mtu) {
       if (key == 0) return spec_error(where + ": mac is all zeroes");
       if (!static_macs.insert(key).second) return spec_error(where + ": duplicate static mac in " + b.name);
     }
+    if (b.router) {
+      const RouterInterfaceSpec& r = *b.router;
+      if (r.prefix_length < 8 || r.prefix_length > 30) return spec_error(at + ": router prefix_length must be 8..30");
+      const uint32_t mask = ~uint32_t{0} << (32 - r.prefix_length);
+      if ((r.address & ~mask) == 0 || (r.address & ~mask) == ~mask) {
+        return spec_error(at + ": router address is the subnet's network or broadcast address");
+      }
+      if ((r.mac[0] & 1) != 0 || r.mac == std::array<uint8_t, 6>{}) return spec_error(at + ": router mac is not unicast");
+    }
+  }
+  for (size_t i = 0; i < spec.routes.size(); ++i) {
+    const RouteSpec& route = spec.routes[i];
+    const std::string at = "routes[" + std::to_string(i) + "]";
+    if (route.length > 32) return spec_error(at + ": length must be 0..32");
+    const uint32_t mask = route.length == 0 ? 0 : ~uint32_t{0} << (32 - route.length);
+    if ((route.prefix & ~mask) != 0) return spec_error(at + ": prefix has host bits set");
+    bool connected = false;
+    for (const BridgeSpec& b : spec.bridges) {
+      if (!b.router) continue;
+      const uint32_t net_mask = ~uint32_t{0} << (32 - b.router->prefix_length);
+      connected = connected || ((route.via & net_mask) == (b.router->address & net_mask) && route.via != b.router->address);
+    }
+    if (!connected) return spec_error(at + ": via is not a host on a routed network's subnet");
   }
   return {};
 }

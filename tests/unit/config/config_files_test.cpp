@@ -77,10 +77,21 @@ class ConfigSchema : public testing::Test {
 
   // Every field the parser can produce for each object: the canonical form writes all of them, so
   // collect its keys over a config that uses every optional field and every port kind.
-  static json canonical_everything() {
-    const ParsedConfig parsed = parse_config(read_file(source_path("docs/examples/branch-office.json")));
+  static json canonical_everything() { return canonical_of("docs/examples/branch-office.json"); }
+  // Routed networks and routes: the fields only they write.
+  static json canonical_routed() { return canonical_of("docs/examples/routed.json"); }
+  static json canonical_of(const std::string& example) {
+    const ParsedConfig parsed = parse_config(read_file(source_path(example)));
     EXPECT_TRUE(parsed.ok()) << describe(parsed);
     return json::parse(to_canonical_json(parsed.config));
+  }
+  // The keys of every object in `array`, together.
+  static std::set<std::string> keys_of_all(const json& array) {
+    std::set<std::string> keys;
+    for (const json& object : array) {
+      for (const auto& [key, value] : object.items()) keys.insert(key);
+    }
+    return keys;
   }
 
   json schema_;
@@ -91,8 +102,9 @@ TEST_F(ConfigSchema, IsDraft2020_12) {
 }
 
 TEST_F(ConfigSchema, TopLevelPropertiesAreTheFieldsTheParserAccepts) {
-  const json canonical = canonical_everything();
-  EXPECT_EQ(keys_of(schema_["properties"]), keys_of(canonical));
+  std::set<std::string> fields = keys_of(canonical_everything());
+  fields.merge(keys_of(canonical_routed()));
+  EXPECT_EQ(keys_of(schema_["properties"]), fields);
   EXPECT_EQ(schema_["additionalProperties"], false);
 }
 
@@ -110,7 +122,10 @@ TEST_F(ConfigSchema, ObjectPropertiesAreTheFieldsTheParserAccepts) {
   }
   ASSERT_TRUE(has_optional) << "the example must use every optional port field";
   EXPECT_EQ(keys_of(schema_["$defs"]["port"]["properties"]), port_fields);
-  EXPECT_EQ(keys_of(schema_["$defs"]["network"]["properties"]), keys_of(canonical["networks"][0]));
+  std::set<std::string> network_fields = keys_of_all(canonical["networks"]);
+  network_fields.merge(keys_of_all(canonical_routed()["networks"]));
+  EXPECT_EQ(keys_of(schema_["$defs"]["network"]["properties"]), network_fields);
+  EXPECT_EQ(keys_of(schema_["$defs"]["route"]["properties"]), keys_of_all(canonical_routed()["routes"]));
   EXPECT_EQ(keys_of(schema_["$defs"]["fdb"]["properties"]), keys_of(canonical["networks"][0]["fdb"]));
   // Members written as objects, and static MACs.
   json tagged;
@@ -192,7 +207,7 @@ TEST_F(ConfigSchema, EnumerationsAreTheParsersNames) {
   for (PortRole role : {PortRole::physical, PortRole::guest, PortRole::host}) roles.insert(port_role_name(role));
   EXPECT_EQ(schema_["$defs"]["port"]["properties"]["role"]["enum"].get<std::set<std::string>>(), roles);
   std::set<std::string> modes{"internal"};  // the synonym, accepted but never written
-  for (NetworkMode mode : {NetworkMode::bridge, NetworkMode::host_only, NetworkMode::isolated}) {
+  for (NetworkMode mode : {NetworkMode::bridge, NetworkMode::host_only, NetworkMode::isolated, NetworkMode::routed}) {
     modes.insert(network_mode_name(mode));
   }
   EXPECT_EQ(schema_["$defs"]["network"]["properties"]["mode"]["enum"].get<std::set<std::string>>(), modes);

@@ -49,7 +49,8 @@ TEST(ConfigNames, NetworkModesRoundTrip) {
   EXPECT_EQ(network_mode_from_name(network_mode_name(NetworkMode::isolated)), NetworkMode::isolated);
   EXPECT_STREQ(network_mode_name(NetworkMode::host_only), "host-only");
   EXPECT_EQ(network_mode_from_name("internal"), NetworkMode::isolated) << "a synonym, written as isolated";
-  EXPECT_EQ(network_mode_from_name("routed"), std::nullopt);
+  EXPECT_EQ(network_mode_from_name(network_mode_name(NetworkMode::routed)), NetworkMode::routed);
+  EXPECT_EQ(network_mode_from_name("nated"), std::nullopt);
 }
 
 TEST(ConfigNames, PortRolesRoundTripAndDefaultFromTheKind) {

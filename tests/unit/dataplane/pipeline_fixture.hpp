@@ -102,6 +102,8 @@ class SwitchFixture : public ::testing::Test {
     available_before_ = rte_mempool_avail_count(pool_);
     counters_ = std::make_unique<WorkerCounters>();
     tx_ = std::make_unique<TxBuffers>();
+    bridge_ = std::make_unique<BridgeStage>(*counters_, *tx_);
+    route_ = std::make_unique<RouteStage>(*counters_, *bridge_);
     mac_counts_ = std::make_unique<MacCounts>();
     build(default_bridges());
   }
@@ -114,7 +116,11 @@ class SwitchFixture : public ::testing::Test {
 
   // (Re)compiles the snapshot: ports keep their incarnations, FDB tables are new (16 entries each
   // unless `fdb_max` says otherwise).
-  void build(std::vector<BridgeSpec> bridges, uint32_t fdb_max = 16) {
+  // Router timings run on a 1000 ticks/s clock: neighbors age after 300000 ticks, refresh after
+  // 60000, one ARP request per address per 1000 ticks, one ICMP error token per tick (burst 100).
+  static constexpr uint64_t kTicksPerSecond = 1000;
+
+  void build(std::vector<BridgeSpec> bridges, uint32_t fdb_max = 16, std::vector<RouteSpec> routes = {}) {
     static const char* names[kPortCount] = {"a", "b", "small", "loner", "solo", "trunk", "qinq", "access20"};
     bridges_ = std::move(bridges);
     snap_ = Snapshot{};
@@ -138,6 +144,14 @@ class SwitchFixture : public ::testing::Test {
       snap_.networks[n].aging_ticks = kAging;
     }
     compile_memberships(snap_, bridges_, index_of_port);
+    neighbor_tables_.clear();
+    std::map<std::string, NeighborTable*> neighbors;
+    for (const BridgeSpec& b : bridges_) {
+      if (!b.router) continue;
+      neighbor_tables_.push_back(std::make_unique<NeighborTable>(64));
+      neighbors[b.name] = neighbor_tables_.back().get();
+    }
+    compile_routes(snap_, bridges_, routes, neighbors, kTicksPerSecond);
   }
 
   void drain_tx() {
@@ -179,8 +193,11 @@ class SwitchFixture : public ::testing::Test {
     b.ingress = ingress;
     for (rte_mbuf* m : pkts) b.pkts[b.count++] = m;
     L2ParseStage(*counters_).process(snap_, b, now);
-    BridgeStage(*counters_, *tx_).process(snap_, b, now);
+    Burst to_router;
+    bridge_->process(snap_, b, now, to_router);
     EXPECT_EQ(b.count, 0) << "the bridge consumes the whole burst";
+    if (to_router.count != 0) route_->process(snap_, to_router, now);
+    EXPECT_EQ(to_router.count, 0) << "the router consumes what it was given";
   }
 
   uint16_t queued(uint16_t egress) const { return tx_->queues[egress].count; }
@@ -194,8 +211,11 @@ class SwitchFixture : public ::testing::Test {
   unsigned available_before_ = 0;
   std::unique_ptr<WorkerCounters> counters_;
   std::unique_ptr<TxBuffers> tx_;
+  std::unique_ptr<BridgeStage> bridge_;
+  std::unique_ptr<RouteStage> route_;
   std::unique_ptr<MacCounts> mac_counts_;
   std::vector<std::unique_ptr<FdbTable>> fdbs_;
+  std::vector<std::unique_ptr<NeighborTable>> neighbor_tables_;
   std::vector<BridgeSpec> bridges_;
   std::array<uint32_t, kPortCount> mac_limit_{};
   Snapshot snap_;

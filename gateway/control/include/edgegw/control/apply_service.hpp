@@ -35,6 +35,9 @@ dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCo
 // The socket a vhost port serves: its configured `socket`, else <vhost_dir>/<name>.sock.
 std::string vhost_socket_path(const PortConfig& port, const SwitchCompileOptions& options);
 
+// The MAC of a routed network's gateway when the config names none (derived from the network name).
+MacAddress default_router_mac(const std::string& network);
+
 struct ApplyResult {
   bool ok = false;
   uint64_t version = 0;

@@ -88,6 +88,8 @@ enum class NetworkMode {
   bridge,     // an L2 segment shared with a physical port (a guest appears on the LAN like a host)
   host_only,  // guests and exactly one host port: the box talks to its guests, nothing goes outside
   isolated,   // guests only ("internal" is accepted as a synonym and written as "isolated")
+  routed,     // an IPv4 subnet whose gateway address lives on the switch: frames to the gateway are
+              // routed (TTL, ARP, ICMP) to the other routed networks and the static routes
 };
 
 const char* network_mode_name(NetworkMode mode);
@@ -125,17 +127,35 @@ struct NetworkConfig {
   // and at most one of its memberships is untagged.
   std::vector<NetworkMember> ports;
   std::vector<StaticMacConfig> static_macs;
-  std::optional<Ipv4Prefix> subnet;
+  std::optional<Ipv4Prefix> subnet;  // required in mode routed
   FdbConfig fdb;
+  // Mode routed only: the switch's address on the subnet (host order; a host address of `subnet`)
+  // and the MAC it answers with (default: derived from the network name, locally administered).
+  std::optional<uint32_t> gateway;
+  std::optional<MacAddress> router_mac;
 
   bool operator==(const NetworkConfig&) const = default;
 };
+
+// A static IPv4 route: destinations in `prefix` go to the next hop `via`, which must be on the
+// subnet of a routed network (directly connected). "0.0.0.0/0" is the default route.
+struct RouteConfig {
+  Ipv4Prefix prefix;  // length 0..32, host bits zero
+  uint32_t via = 0;   // host order
+
+  bool operator==(const RouteConfig&) const = default;
+};
+
+inline constexpr size_t kMaxRoutes = 1024;
+
+std::string format_ipv4(uint32_t address);
 
 struct GatewayConfig {
   uint64_t version = 0;  // 1..2^53-1, must increase with every applied document
   std::string description;
   std::vector<PortConfig> ports;
   std::vector<NetworkConfig> networks;
+  std::vector<RouteConfig> routes;
 
   const PortConfig* find_port(const std::string& name) const;
   const NetworkConfig* find_network(const std::string& name) const;

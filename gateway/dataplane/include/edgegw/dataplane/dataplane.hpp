@@ -47,6 +47,13 @@ enum class DropReason : uint8_t {
   no_egress,    // flooded, but the network has no other port that is up
   unknown_vlan, // tagged (or untagged) in a way that matches none of the port's memberships
   mac_limit,    // source MAC not learned: the port's mac_limit was reached (packet still forwarded)
+  // Routed networks (the route stage):
+  ip_malformed,   // to the gateway MAC, but not a well-formed IPv4 packet or ARP message
+  ttl_exceeded,   // TTL ran out here (ICMP time exceeded sent back, within the ICMP rate limit)
+  no_route,       // no route to the destination (ICMP net unreachable sent back)
+  no_neighbor,    // the next hop's MAC is not known yet (an ARP request went out)
+  frag_needed,    // larger than the egress MTU with DF set (ICMP fragmentation needed sent back)
+  not_routable,   // to the gateway itself but not something it answers (only ARP and ICMP echo), or not IPv4
   count_,
 };
 
@@ -99,6 +106,17 @@ struct FdbEntryStatus {
   uint32_t age_s = 0;  // seconds since last seen (0 for static entries)
 };
 
+// What the route stages did (all workers).
+struct RouterCounters {
+  uint64_t routed = 0;             // packets forwarded between routed networks
+  uint64_t arp_replies = 0;        // ARP requests for a gateway address answered
+  uint64_t arp_requests = 0;       // ARP requests sent for next hops
+  uint64_t icmp_echo_replies = 0;  // pings of a gateway address answered
+  uint64_t icmp_errors = 0;        // time exceeded, unreachable, fragmentation needed sent
+  uint64_t icmp_rate_limited = 0;  // ICMP errors not sent because of the rate limit
+  uint64_t neighbor_table_full = 0;  // a neighbor not learned: its network's table was full
+};
+
 struct DataplaneStatus {
   unsigned worker_lcores = 0;
   uint64_t snapshot_generation = 0;  // increments on every publish
@@ -112,6 +130,7 @@ struct DataplaneStatus {
   uint64_t busy_cycles = 0;
   uint64_t busy_packets = 0;
   uint64_t tsc_hz = 0;
+  RouterCounters router;
 };
 
 class Dataplane {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace edgegw::dataplane {
@@ -49,17 +50,41 @@ struct StaticMac {
   std::string port;  // a member port of the same network; never aged, never moved by learning
 };
 
+// The switch's own interface on a routed network: frames to `mac` (and ARP for `address`) are
+// routed instead of bridged; the address answers ARP and ICMP echo.
+struct RouterInterfaceSpec {
+  uint32_t address = 0;        // host order, a host address of the subnet
+  uint8_t prefix_length = 24;  // of the subnet (8..30)
+  std::array<uint8_t, 6> mac{};
+  bool operator==(const RouterInterfaceSpec&) const = default;
+};
+
+// A static route: destinations in prefix/length go to `via`, a next hop on a routed network's
+// subnet. Each routed network's own subnet is routed to it directly without a RouteSpec.
+struct RouteSpec {
+  uint32_t prefix = 0;  // host order, host bits zero
+  uint8_t length = 0;   // 0..32
+  uint32_t via = 0;     // host order
+};
+
 struct BridgeSpec {
   std::string name;  // stable id of the network across applies
   std::vector<BridgeMember> members;
   uint32_t fdb_aging_s = 300;
   uint32_t fdb_max_entries = 4096;  // learned entries; static ones do not count
   std::vector<StaticMac> static_macs;
+  std::optional<RouterInterfaceSpec> router;  // set: a routed network
 };
 
 struct SwitchSpec {
+  SwitchSpec() = default;
+  // Switches without routes are common (tests, pure L2 sites): {ports, bridges} builds one.
+  SwitchSpec(std::vector<PortSpec> ports_in, std::vector<BridgeSpec> bridges_in, std::vector<RouteSpec> routes_in = {})
+      : ports(std::move(ports_in)), bridges(std::move(bridges_in)), routes(std::move(routes_in)) {}
+
   std::vector<PortSpec> ports;
   std::vector<BridgeSpec> bridges;
+  std::vector<RouteSpec> routes;
 };
 
 }  // namespace edgegw::dataplane

@@ -1,0 +1,125 @@
+// The routing part of snapshot compilation: the routed networks' gateway interfaces, their ARP
+// caches (kept across applies while the network keeps its address), route MTUs, and the LPM of
+// connected subnets, gateway addresses and static routes.
+#include <rte_errno.h>
+#include <rte_lpm.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "dataplane_impl.hpp"
+#include "edgegw/common/log.hpp"
+#include "snapshot_compile.hpp"
+
+namespace edgegw::dataplane {
+namespace {
+
+constexpr uint32_t kNeighborCapacity = 1024;  // per routed network
+constexpr uint64_t kNeighborAgingS = 300;     // like the FDB's default
+constexpr uint64_t kNeighborRefreshS = 60;    // asked for again (still used) after this
+constexpr uint64_t kRequestsPerSecond = 1;    // ARP requests per unresolved address (Linux: 1 s)
+constexpr uint64_t kIcmpErrorsPerSecond = 1000;
+constexpr uint32_t kIcmpErrorBurst = 100;
+constexpr uint32_t kDefaultRouteMtu = 1500;   // a routed network with no port up yet
+
+uint32_t mask_of(uint8_t length) { return length == 0 ? 0 : ~uint32_t{0} << (32 - length); }
+
+struct LpmEntry {
+  uint32_t prefix = 0;
+  uint8_t length = 0;
+  uint32_t hop = 0;
+};
+
+}  // namespace
+
+void DataplaneImpl::compile_routing(Snapshot& snap, Retired* retired) {
+  std::map<std::string, NeighborRecord> kept;
+  std::map<std::string, NeighborTable*> tables;
+  for (const BridgeSpec& b : desired_.bridges) {
+    if (!b.router) continue;
+    NeighborRecord& record = kept[b.name];
+    auto old = neighbors_.find(b.name);
+    if (old != neighbors_.end() && old->second.table && old->second.router.address == b.router->address &&
+        old->second.router.prefix_length == b.router->prefix_length) {
+      record.table = std::move(old->second.table);
+    } else {
+      record.table = std::make_unique<NeighborTable>(kNeighborCapacity);
+    }
+    record.router = *b.router;
+    tables[b.name] = record.table.get();
+  }
+  for (auto& [name, record] : neighbors_) {
+    if (record.table) retired->neighbors.push_back(std::move(record.table));
+  }
+  neighbors_ = std::move(kept);
+  compile_routes(snap, desired_.bridges, desired_.routes, tables, tsc_hz_);
+}
+
+void compile_routes(Snapshot& snap, const std::vector<BridgeSpec>& bridges, const std::vector<RouteSpec>& routes,
+                    const std::map<std::string, NeighborTable*>& neighbor_tables, uint64_t tsc_hz) {
+  snap.router_times = RouterTimes{kNeighborAgingS * tsc_hz, kNeighborRefreshS * tsc_hz, tsc_hz / kRequestsPerSecond,
+                                  tsc_hz / kIcmpErrorsPerSecond, kIcmpErrorBurst};
+  std::vector<LpmEntry> entries;
+  for (size_t n = 0; n < bridges.size(); ++n) {
+    const BridgeSpec& b = bridges[n];
+    if (!b.router) continue;
+    const RouterInterfaceSpec& r = *b.router;
+    SnapshotNetwork& net = snap.networks[n];
+    net.routed = true;
+    net.router_ip = r.address;
+    net.subnet_mask = mask_of(r.prefix_length);
+    net.router_mac = mac_key(r.mac.data());
+    net.router_mac_bytes = r.mac;
+    net.route_mtu = 0;
+    for (uint16_t k = 0; k < net.member_count; ++k) {
+      const uint32_t mtu = snap.ports[snap.members[net.members[k]].port].max_frame - kEthHeaderLen;
+      net.route_mtu = net.route_mtu == 0 ? mtu : std::min(net.route_mtu, mtu);
+    }
+    if (net.route_mtu == 0) net.route_mtu = kDefaultRouteMtu;
+    net.neighbors = neighbor_tables.at(b.name);
+
+    const auto network = static_cast<uint16_t>(n);
+    entries.push_back({r.address & net.subnet_mask, r.prefix_length, static_cast<uint32_t>(snap.next_hops.size())});
+    snap.next_hops.push_back(NextHop{network, 0, false});
+    entries.push_back({r.address, 32, static_cast<uint32_t>(snap.next_hops.size())});
+    snap.next_hops.push_back(NextHop{network, 0, true});
+  }
+
+  for (const RouteSpec& route : routes) {
+    for (size_t n = 0; n < bridges.size(); ++n) {
+      const SnapshotNetwork& net = snap.networks[n];
+      if (!net.routed || (route.via & net.subnet_mask) != (net.router_ip & net.subnet_mask)) continue;
+      if (route.length == 0) {
+        snap.default_hop = static_cast<uint32_t>(snap.next_hops.size());
+      } else {
+        entries.push_back({route.prefix, route.length, static_cast<uint32_t>(snap.next_hops.size())});
+      }
+      snap.next_hops.push_back(NextHop{static_cast<uint16_t>(n), route.via, false});
+      break;
+    }
+  }
+  if (entries.empty()) return;
+
+  rte_lpm_config config{};
+  config.max_rules = static_cast<uint32_t>(entries.size());
+  // Every prefix longer than /24 takes a tbl8 group of its own.
+  config.number_tbl8s = 16 + static_cast<uint32_t>(
+      std::count_if(entries.begin(), entries.end(), [](const LpmEntry& e) { return e.length > 24; }));
+  // LPM names are process-wide and the old snapshot's table lives until its grace period ends.
+  static std::atomic<uint64_t> serial{0};
+  const std::string name = "egw_lpm_" + std::to_string(++serial);
+  rte_lpm* lpm = rte_lpm_create(name.c_str(), SOCKET_ID_ANY, &config);
+  if (lpm == nullptr) {
+    // Routing stops (every routed packet is counted no_route) but bridging goes on.
+    log::error("dataplane", "cannot create the route table", {{"error", rte_strerror(rte_errno)}});
+    return;
+  }
+  snap.lpm = std::shared_ptr<rte_lpm>(lpm, rte_lpm_free);
+  for (const LpmEntry& e : entries) {
+    if (rte_lpm_add(lpm, e.prefix, e.length, e.hop) != 0) {
+      log::error("dataplane", "cannot add a route", {{"prefix", e.prefix}, {"length", e.length}});
+    }
+  }
+}
+
+}  // namespace edgegw::dataplane

@@ -1,0 +1,302 @@
+// The route stage: ARP and ICMP echo for the gateway addresses, IPv4 forwarding between routed
+// networks, ICMP errors. Frames arrive untagged from the bridge stage (for_router()); routed frames
+// leave through the egress network's bridge (BridgeStage::forward_from_router).
+#include <rte_lpm.h>
+#include <rte_mbuf.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "edgegw/netproto/checksum.hpp"
+#include "pipeline.hpp"
+
+namespace edgegw::dataplane {
+namespace {
+
+using netproto::checksum;
+using netproto::checksum_update16;
+using netproto::load_be16;
+using netproto::load_be32;
+using netproto::store_be16;
+using netproto::store_be32;
+
+constexpr uint16_t kEtherArp = 0x0806;
+constexpr uint16_t kEtherIpv4 = 0x0800;
+constexpr uint8_t kProtoIcmp = 1;
+constexpr uint8_t kDefaultTtl = 64;
+constexpr uint32_t kArpLength = 28;
+constexpr uint32_t kMinFrame = 60;  // Ethernet minimum without FCS: frames the switch builds are padded to it
+constexpr uint32_t kIpv4HeaderLength = 20;
+constexpr uint32_t kIcmpHeaderLength = 8;
+// RFC 1812 4.3.2.3: an ICMP error quotes as much of the packet as fits in 576 bytes.
+constexpr uint32_t kIcmpQuoteMax = 576 - kIpv4HeaderLength - kIcmpHeaderLength;
+constexpr uint16_t kIpDontFragment = 0x4000;
+constexpr uint16_t kIpFragmentOffset = 0x1fff;
+
+inline void write_mac(uint8_t* at, uint64_t key) { std::memcpy(at, &key, 6); }  // mac_key() layout
+
+inline bool is_icmp_error_type(uint8_t type) { return type == 3 || type == 4 || type == 5 || type == 11 || type == 12; }
+
+inline bool on_subnet(const SnapshotNetwork& net, uint32_t ip) {
+  return (ip & net.subnet_mask) == (net.router_ip & net.subnet_mask);
+}
+
+}  // namespace
+
+void RouteStage::process(const Snapshot& tables, Burst& burst, uint64_t now) {
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    rte_mbuf* m = burst.pkts[i];
+    const auto member = static_cast<uint16_t>(m->hash.usr);
+    PortCounterCells& in = counters_.ports[tables.ports[tables.members[member].port].port_id];
+    const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
+    const uint16_t type = load_be16(eth + 12);
+    if (type == kEtherArp) {
+      handle_arp(tables, m, member, now, in);
+    } else if (type == kEtherIpv4) {
+      handle_ipv4(tables, m, member, now, in);
+    } else {
+      bump(in.drop(DropReason::not_routable));  // IPv6 and others to the gateway MAC: not routed (yet)
+      rte_pktmbuf_free(m);
+    }
+  }
+  burst.count = 0;
+}
+
+// ARP for the gateway address: learn the sender (when it is on the subnet), answer a request in
+// place. Replies to the switch's own requests only teach it the sender.
+void RouteStage::handle_arp(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint64_t now,
+                            PortCounterCells& in) {
+  const SnapshotNetwork& net = tables.networks[tables.members[member].network];
+  uint8_t* eth = rte_pktmbuf_mtod(m, uint8_t*);
+  uint8_t* arp = eth + kEthHeaderLen;
+  if (m->data_len < kEthHeaderLen + kArpLength || load_be16(arp) != 1 || load_be16(arp + 2) != kEtherIpv4 ||
+      arp[4] != 6 || arp[5] != 4) {
+    bump(in.drop(DropReason::ip_malformed));
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const uint16_t op = load_be16(arp + 6);
+  const uint32_t sender_ip = load_be32(arp + 14);
+  const uint32_t target_ip = load_be32(arp + 24);
+  if (target_ip != net.router_ip || (op != 1 && op != 2)) {
+    bump(in.drop(DropReason::not_routable));
+    rte_pktmbuf_free(m);
+    return;
+  }
+  // A probe (sender 0.0.0.0) or a sender off the subnet teaches nothing.
+  if (on_subnet(net, sender_ip) && sender_ip != net.router_ip && sender_ip != 0 && (arp[8] & 1) == 0) {
+    if (!net.neighbors->learn(sender_ip, mac_key(arp + 8), now, tables.router_times.neighbor_aging)) {
+      bump(counters_.neighbor_table_full);
+    }
+  }
+  if (op == 2) {
+    rte_pktmbuf_free(m);
+    return;
+  }
+  // The request becomes the reply: target := sender, sender := the gateway.
+  std::memcpy(arp + 18, arp + 8, 6);
+  store_be32(arp + 24, sender_ip);
+  write_mac(arp + 8, net.router_mac);
+  store_be32(arp + 14, net.router_ip);
+  store_be16(arp + 6, 2);
+  std::memcpy(eth, arp + 18, 6);
+  write_mac(eth + 6, net.router_mac);
+  bump(counters_.arp_replies);
+  bridge_.send_to_member(tables, member, m, in);
+}
+
+void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint64_t now,
+                             PortCounterCells& in) {
+  uint8_t* eth = rte_pktmbuf_mtod(m, uint8_t*);
+  uint8_t* ip = eth + kEthHeaderLen;
+  const uint32_t in_frame = m->data_len;
+  const uint32_t ihl = in_frame >= kEthHeaderLen + kIpv4HeaderLength ? (ip[0] & 0x0fu) * 4 : 0;
+  const uint32_t total = ihl != 0 ? load_be16(ip + 2) : 0;
+  if (ihl < kIpv4HeaderLength || (ip[0] >> 4) != 4 || kEthHeaderLen + ihl > in_frame || total < ihl ||
+      kEthHeaderLen + total > m->pkt_len || checksum(ip, ihl) != 0) {
+    bump(in.drop(DropReason::ip_malformed));
+    rte_pktmbuf_free(m);
+    return;
+  }
+  // Short frames carry Ethernet padding after the packet: it is not forwarded.
+  if (kEthHeaderLen + total < m->pkt_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - kEthHeaderLen - total));
+
+  const uint32_t dst = load_be32(ip + 16);
+  uint32_t hop_index = tables.default_hop;
+  if ((tables.lpm == nullptr || rte_lpm_lookup(tables.lpm.get(), dst, &hop_index) != 0) &&
+      (hop_index = tables.default_hop) == kNoHop) {
+    icmp_error(tables, m, member, 3, 0, 0, now, in);  // destination net unreachable
+    bump(in.drop(DropReason::no_route));
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const NextHop& hop = tables.next_hops[hop_index];
+  if (hop.local) {
+    if (ip[9] == kProtoIcmp && total >= ihl + kIcmpHeaderLength && ip[ihl] == 8 && ip[ihl + 1] == 0 &&
+        (load_be16(ip + 6) & (kIpFragmentOffset | 0x2000)) == 0) {
+      echo_reply(tables, m, member, ihl, in);
+    } else {
+      bump(in.drop(DropReason::not_routable));
+      rte_pktmbuf_free(m);
+    }
+    return;
+  }
+  const uint8_t ttl = ip[8];
+  if (ttl <= 1) {
+    icmp_error(tables, m, member, 11, 0, 0, now, in);
+    bump(in.drop(DropReason::ttl_exceeded));
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const SnapshotNetwork& out = tables.networks[hop.network];
+  if (total > out.route_mtu) {
+    if ((load_be16(ip + 6) & kIpDontFragment) != 0) {
+      icmp_error(tables, m, member, 3, 4, out.route_mtu & 0xffff, now, in);  // RFC 1191 next-hop MTU
+      bump(in.drop(DropReason::frag_needed));
+    } else {
+      bump(in.drop(DropReason::mtu));  // the switch does not fragment
+    }
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const RouterTimes& times = tables.router_times;
+  const uint32_t next = hop.via != 0 ? hop.via : dst;
+  const uint64_t mac = out.neighbors->lookup(next, now, times.neighbor_aging);
+  if (out.neighbors->should_request(next, now, times.neighbor_refresh, times.request_interval, times.neighbor_aging)) {
+    arp_request(tables, hop.network, next, m->pool, now, in);
+  }
+  if (mac == 0) {
+    bump(in.drop(DropReason::no_neighbor));
+    rte_pktmbuf_free(m);
+    return;
+  }
+  // TTL and checksum (RFC 1624), then the frame is the egress gateway's, to the next hop.
+  const uint16_t old_word = static_cast<uint16_t>(ttl << 8 | ip[9]);
+  ip[8] = static_cast<uint8_t>(ttl - 1);
+  store_be16(ip + 10, checksum_update16(load_be16(ip + 10), old_word, static_cast<uint16_t>(old_word - 0x100)));
+  write_mac(eth, mac);
+  write_mac(eth + 6, out.router_mac);
+  bump(counters_.routed);
+  bridge_.forward_from_router(tables, hop.network, m, now, in);
+}
+
+// An echo request to a gateway address becomes the reply, in place.
+void RouteStage::echo_reply(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint32_t ihl,
+                            PortCounterCells& in) {
+  const SnapshotNetwork& net = tables.networks[tables.members[member].network];
+  uint8_t* eth = rte_pktmbuf_mtod(m, uint8_t*);
+  uint8_t* ip = eth + kEthHeaderLen;
+  uint8_t* icmp = ip + ihl;
+  const uint32_t total = load_be16(ip + 2);
+  const uint32_t icmp_length = total - ihl;
+  if (kEthHeaderLen + total > m->data_len || checksum(icmp, icmp_length) != 0) {
+    bump(in.drop(DropReason::ip_malformed));
+    rte_pktmbuf_free(m);
+    return;
+  }
+  uint8_t src[4];
+  std::memcpy(src, ip + 12, 4);
+  std::memcpy(ip + 12, ip + 16, 4);  // from the address that was pinged
+  std::memcpy(ip + 16, src, 4);
+  ip[8] = kDefaultTtl;
+  store_be16(ip + 10, 0);
+  store_be16(ip + 10, checksum(ip, ihl));
+  const uint16_t old_word = load_be16(icmp);
+  icmp[0] = 0;
+  store_be16(icmp + 2, checksum_update16(load_be16(icmp + 2), old_word, load_be16(icmp)));
+  std::memcpy(eth, eth + 6, 6);
+  write_mac(eth + 6, net.router_mac);
+  bump(counters_.icmp_echo_replies);
+  bridge_.send_to_member(tables, member, m, in);
+}
+
+void RouteStage::icmp_error(const Snapshot& tables, const rte_mbuf* m, uint16_t member, uint8_t type, uint8_t code,
+                            uint32_t rest, uint64_t now, PortCounterCells& in) {
+  const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint8_t* ip = eth + kEthHeaderLen;
+  const uint32_t ihl = (ip[0] & 0x0fu) * 4;
+  const uint32_t total = load_be16(ip + 2);
+  const uint32_t src = load_be32(ip + 12);
+  // RFC 1812 4.3.2.7: never about a non-first fragment, an ICMP error, or a source that is not
+  // one host (zero, broadcast, multicast, loopback).
+  if ((load_be16(ip + 6) & kIpFragmentOffset) != 0) return;
+  if (ip[9] == kProtoIcmp && total > ihl && is_icmp_error_type(ip[ihl])) return;
+  if (src == 0 || src == 0xffffffff || (src >> 28) == 0xe || (src >> 24) == 127) return;
+
+  const RouterTimes& times = tables.router_times;
+  if (times.icmp_error_interval != 0 && now - icmp_refilled_at_ >= times.icmp_error_interval) {
+    const uint64_t earned = (now - icmp_refilled_at_) / times.icmp_error_interval;
+    icmp_tokens_ = std::min<uint64_t>(times.icmp_error_burst, icmp_tokens_ + earned);
+    icmp_refilled_at_ = now;
+  }
+  if (icmp_tokens_ == 0) {
+    bump(counters_.icmp_rate_limited);
+    return;
+  }
+  --icmp_tokens_;
+
+  const SnapshotNetwork& net = tables.networks[tables.members[member].network];
+  rte_mbuf* e = rte_pktmbuf_alloc(m->pool);
+  if (e == nullptr) {
+    bump(in.drop(DropReason::no_mbuf));
+    return;
+  }
+  const uint32_t quote = std::min({total, kIcmpQuoteMax, m->data_len - kEthHeaderLen});
+  const uint32_t length = kIpv4HeaderLength + kIcmpHeaderLength + quote;
+  auto* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(e, static_cast<uint16_t>(kEthHeaderLen + length)));
+  if (out == nullptr) {
+    rte_pktmbuf_free(e);
+    bump(in.drop(DropReason::no_mbuf));
+    return;
+  }
+  std::memcpy(out, eth + 6, 6);  // back to the sender (or the router it came through)
+  write_mac(out + 6, net.router_mac);
+  store_be16(out + 12, kEtherIpv4);
+  uint8_t* oip = out + kEthHeaderLen;
+  std::memset(oip, 0, kIpv4HeaderLength + kIcmpHeaderLength);
+  oip[0] = 0x45;
+  oip[1] = 0xc0;  // internetwork control
+  store_be16(oip + 2, static_cast<uint16_t>(length));
+  oip[8] = kDefaultTtl;
+  oip[9] = kProtoIcmp;
+  store_be32(oip + 12, net.router_ip);  // the interface the packet came in on
+  store_be32(oip + 16, src);
+  store_be16(oip + 10, checksum(oip, kIpv4HeaderLength));
+  uint8_t* icmp = oip + kIpv4HeaderLength;
+  icmp[0] = type;
+  icmp[1] = code;
+  store_be32(icmp + 4, rest);
+  std::memcpy(icmp + kIcmpHeaderLength, ip, quote);
+  store_be16(icmp + 2, checksum(icmp, kIcmpHeaderLength + quote));
+  bump(counters_.icmp_errors);
+  bridge_.send_to_member(tables, member, e, in);
+}
+
+void RouteStage::arp_request(const Snapshot& tables, uint16_t network, uint32_t target, rte_mempool* pool,
+                             uint64_t now, PortCounterCells& in) {
+  const SnapshotNetwork& net = tables.networks[network];
+  rte_mbuf* r = rte_pktmbuf_alloc(pool);
+  auto* out = r != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(r, kMinFrame)) : nullptr;
+  if (out == nullptr) {
+    rte_pktmbuf_free(r);
+    bump(in.drop(DropReason::no_mbuf));
+    return;
+  }
+  std::memset(out, 0, kMinFrame);
+  std::memset(out, 0xff, 6);
+  write_mac(out + 6, net.router_mac);
+  store_be16(out + 12, kEtherArp);
+  uint8_t* arp = out + kEthHeaderLen;
+  store_be16(arp, 1);
+  store_be16(arp + 2, kEtherIpv4);
+  arp[4] = 6;
+  arp[5] = 4;
+  store_be16(arp + 6, 1);
+  write_mac(arp + 8, net.router_mac);
+  store_be32(arp + 14, net.router_ip);
+  store_be32(arp + 24, target);
+  bump(counters_.arp_requests);
+  bridge_.forward_from_router(tables, network, r, now, in);
+}
+
+}  // namespace edgegw::dataplane
