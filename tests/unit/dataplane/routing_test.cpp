@@ -1,0 +1,111 @@
+// Routing with real kernel stacks: hosts in network namespaces on three routed networks (af_packet
+// ports), each with its default route via its network's gateway on the switch. Proves that the
+// gateways answer ARP and ping, that hosts reach each other and a static route's destination with
+// the TTL decremented once, and that the kernel receives and understands the switch's ICMP errors
+// (time exceeded, fragmentation needed with the MTU, net unreachable).
+#include <gtest/gtest.h>
+
+#include "shared_dataplane.hpp"
+
+namespace edgegw::dataplane::test {
+namespace {
+
+constexpr uint32_t ip4(uint32_t a, uint32_t b, uint32_t c, uint32_t d) { return a << 24 | b << 16 | c << 8 | d; }
+
+class RoutingTest : public DataplaneTest {
+ protected:
+  void SetUp() override {
+    DataplaneTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    a_ = &topo_.add_host("10.213.31.10/24");
+    b_ = &topo_.add_host("10.213.32.10/24");
+    c_ = &topo_.add_host("10.213.33.10/24");
+    for (const auto& [host, gw] : {std::pair{a_, "10.213.31.1"}, {b_, "10.213.32.1"}, {c_, "10.213.33.1"}}) {
+      ASSERT_EQ(sh("ip -n " + host->ns + " route add default via " + gw), 0);
+    }
+    // Behind C: a network only the static route reaches.
+    ASSERT_EQ(sh("ip -n " + c_->ns + " addr add 172.31.0.1/32 dev lo"), 0);
+  }
+
+  static BridgeSpec routed(const std::string& name, const std::string& port, uint32_t gateway, uint8_t last) {
+    BridgeSpec b = bridge(name, {port});
+    b.router = RouterInterfaceSpec{gateway, 24, {0x02, 0xe9, 0, 0, 0x31, last}};
+    return b;
+  }
+
+  void apply_site(bool with_routes) {
+    SwitchSpec spec{{af_packet_port("pa", *a_), af_packet_port("pb", *b_, 1280), af_packet_port("pc", *c_)},
+                    {routed("lan", "pa", ip4(10, 213, 31, 1), 1), routed("lab", "pb", ip4(10, 213, 32, 1), 2),
+                     routed("wan", "pc", ip4(10, 213, 33, 1), 3)}};
+    if (with_routes) spec.routes.push_back(RouteSpec{ip4(172, 31, 0, 0), 16, ip4(10, 213, 33, 10)});
+    auto r = dp_->apply(spec);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    for (const PortSpec& p : spec.ports) ASSERT_TRUE(port_status(*dp_, p.name).up) << p.name;
+  }
+
+  static int sh(const std::string& command, std::string* out = nullptr) { return Topology::run(command, out); }
+  int ping(const Host& from, const std::string& args, std::string* out) {
+    return sh("ip netns exec " + from.ns + " ping -n " + args, out);
+  }
+
+  Topology topo_;
+  const Host* a_ = nullptr;
+  const Host* b_ = nullptr;
+  const Host* c_ = nullptr;
+};
+
+TEST_F(RoutingTest, HostsPingTheirGatewaysAndEachOtherAcrossNetworks) {
+  apply_site(true);
+  const RouterCounters before = dp_->status().router;  // the data plane is shared by the tests
+  std::string out;
+  // Each host asks for its gateway (ARP answered by the switch) and pings it.
+  for (const auto& [host, gw] : {std::pair{a_, "10.213.31.1"}, {b_, "10.213.32.1"}, {c_, "10.213.33.1"}}) {
+    ASSERT_EQ(ping(*host, std::string("-c 2 -i 0.2 -W 2 ") + gw, &out), 0) << out;
+  }
+  // Across networks: every reply arrives (both gateways know both hosts now), TTL 64 - 1.
+  ASSERT_EQ(ping(*a_, "-c 5 -i 0.1 -W 2 10.213.32.10", &out), 0) << out;
+  EXPECT_NE(out.find("5 received"), std::string::npos) << out;
+  EXPECT_NE(out.find("ttl=63"), std::string::npos) << out;
+  // Through the static route to the address behind C.
+  ASSERT_EQ(ping(*a_, "-c 3 -i 0.2 -W 2 172.31.0.1", &out), 0) << out;
+  EXPECT_NE(out.find("3 received"), std::string::npos) << out;
+
+  const DataplaneStatus s = dp_->status();
+  EXPECT_GE(s.router.routed - before.routed, 2u * 5 + 2 * 3);
+  EXPECT_GE(s.router.arp_replies - before.arp_replies, 3u);
+  EXPECT_GE(s.router.icmp_echo_replies - before.icmp_echo_replies, 6u);
+  const PortStatus pa = port_status(*dp_, "pa");
+  EXPECT_EQ(pa.counters.drops[static_cast<unsigned>(DropReason::ttl_exceeded)], 0u);
+}
+
+TEST_F(RoutingTest, TheKernelReceivesTheSwitchsIcmpErrors) {
+  apply_site(false);
+  const uint64_t errors_before = dp_->status().router.icmp_errors;
+  std::string out;
+  ASSERT_EQ(ping(*a_, "-c 1 -W 2 10.213.31.1", &out), 0) << out;
+  ASSERT_EQ(ping(*b_, "-c 1 -W 2 10.213.32.1", &out), 0) << out;
+
+  // TTL 1: time exceeded from the gateway of A's network.
+  EXPECT_NE(ping(*a_, "-c 1 -W 2 -t 1 10.213.32.10", &out), 0);
+  EXPECT_NE(out.find("From 10.213.31.1"), std::string::npos) << out;
+  EXPECT_NE(out.find("Time to live exceeded"), std::string::npos) << out;
+
+  // Port pb has MTU 1280: a DF packet of 1328 bytes gets fragmentation needed, with the MTU.
+  EXPECT_NE(ping(*a_, "-c 1 -W 2 -M do -s 1300 10.213.32.10", &out), 0);
+  EXPECT_NE(out.find("mtu = 1280"), std::string::npos) << out;
+
+  // No static route here: the address behind C is unreachable.
+  EXPECT_NE(ping(*a_, "-c 1 -W 2 172.31.0.1", &out), 0);
+  EXPECT_NE(out.find("Destination Net Unreachable"), std::string::npos) << out;
+
+  const PortStatus pa = port_status(*dp_, "pa");
+  auto drops = [&](DropReason r) { return pa.counters.drops[static_cast<unsigned>(r)]; };
+  EXPECT_EQ(drops(DropReason::ttl_exceeded), 1u);
+  EXPECT_EQ(drops(DropReason::frag_needed), 1u);
+  EXPECT_EQ(drops(DropReason::no_route), 1u);
+  EXPECT_EQ(dp_->status().router.icmp_errors - errors_before, 3u);
+  EXPECT_EQ(port_status(*dp_, "pc").counters.tx_packets, 0u) << "nothing was routed to C's network";
+}
+
+}  // namespace
+}  // namespace edgegw::dataplane::test
