@@ -265,12 +265,18 @@ std::string format_networks(const json& networks) {
 }
 
 std::string format_network(const json& n) {
-  std::string out = key_values({{"network", str(n, "name")},
-                                {"mode", str(n, "mode")},
-                                {"subnet", str(n, "subnet")},
-                                {"fdb", std::to_string(num(n, "fdb_entries")) + " of " +
-                                            std::to_string(num(n, "fdb_max_entries")) + " learned, aging " +
-                                            std::to_string(num(n, "fdb_aging_s")) + "s"}});
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"network", str(n, "name")},
+      {"mode", str(n, "mode")},
+      {"subnet", str(n, "subnet")},
+      {"fdb", std::to_string(num(n, "fdb_entries")) + " of " + std::to_string(num(n, "fdb_max_entries")) +
+                  " learned, aging " + std::to_string(num(n, "fdb_aging_s")) + "s"}};
+  // Routed networks: the switch's gateway on the subnet and what its ARP cache holds.
+  if (n.is_object() && n.contains("gateway") && n["gateway"].is_string()) {
+    fields.push_back({"gateway", str(n, "gateway") + " (" + str(n, "router_mac") + "), " +
+                                     std::to_string(num(n, "neighbors")) + " neighbors resolved"});
+  }
+  std::string out = key_values(fields);
   std::vector<std::vector<std::string>> members;
   const json member_list = n.is_object() && n.contains("members") ? n["members"] : json();
   if (member_list.is_array()) {

@@ -86,7 +86,15 @@ json ControlApi::status() const {
             {"tsc_hz", dp.tsc_hz},
             {"cycles_per_packet", dp.busy_packets == 0 ? 0.0
                                                        : static_cast<double>(dp.busy_cycles) /
-                                                             static_cast<double>(dp.busy_packets)}}},
+                                                             static_cast<double>(dp.busy_packets)},
+            {"router",
+             {{"routed", dp.router.routed},
+              {"arp_replies", dp.router.arp_replies},
+              {"arp_requests", dp.router.arp_requests},
+              {"icmp_echo_replies", dp.router.icmp_echo_replies},
+              {"icmp_errors", dp.router.icmp_errors},
+              {"icmp_rate_limited", dp.router.icmp_rate_limited},
+              {"neighbor_table_full", dp.router.neighbor_table_full}}}}},
           {"counters",
            {{"config.applied", ac.applied},
             {"config.rejected_invalid", ac.rejected_invalid},

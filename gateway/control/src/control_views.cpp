@@ -2,6 +2,7 @@
 #include "control_views.hpp"
 
 #include "edgegw/control/control_api.hpp"
+#include "edgegw/control/apply_service.hpp"
 
 namespace edgegw::control::views {
 namespace {
@@ -104,7 +105,12 @@ json network_json(const NetworkConfig& network, const std::vector<dataplane::Por
           {"members_up", up},
           {"fdb_entries", status != nullptr ? status->fdb_entries : 0},
           {"fdb_max_entries", network.fdb.max_entries},
-          {"fdb_aging_s", network.fdb.aging_s}};
+          {"fdb_aging_s", network.fdb.aging_s},
+          {"gateway", network.gateway ? json(format_ipv4(*network.gateway)) : json(nullptr)},
+          {"router_mac", network.mode == NetworkMode::routed
+                             ? json(format_mac(network.router_mac.value_or(default_router_mac(network.name))))
+                             : json(nullptr)},
+          {"neighbors", status != nullptr ? status->neighbors : 0}};
 }
 
 json network_detail_json(const NetworkConfig& network, const GatewayConfig& active,

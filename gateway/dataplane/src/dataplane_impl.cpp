@@ -252,6 +252,13 @@ std::vector<NetworkStatus> DataplaneImpl::networks() const {
       n.fdb_entries = it->second->size();
       n.fdb_max_entries = it->second->max_entries();
     }
+    if (auto it = neighbors_.find(b.name); it != neighbors_.end() && it->second.table) {
+      std::vector<NeighborTable::Entry> entries;
+      it->second.table->read_entries(&entries);
+      for (const NeighborTable::Entry& e : entries) {
+        if (e.mac != 0) ++n.neighbors;
+      }
+    }
     out.push_back(std::move(n));
   }
   return out;

@@ -95,6 +95,7 @@ struct NetworkStatus {
   std::vector<std::string> ports;  // member ports that are up and forwarding
   uint32_t fdb_entries = 0;        // learned MACs, aged ones included until the worker sweeps them
   uint32_t fdb_max_entries = 0;
+  uint32_t neighbors = 0;          // routed networks: resolved ARP entries of the gateway
 };
 
 struct FdbEntryStatus {
