@@ -62,6 +62,19 @@ Json network_json(const NetworkConfig& network) {
   out["fdb"] = Json{{"aging_s", network.fdb.aging_s}, {"max_entries", network.fdb.max_entries}};
   if (network.gateway) out["gateway"] = format_ipv4(*network.gateway);
   if (network.router_mac) out["router_mac"] = format_mac(*network.router_mac);
+  if (network.nat) {
+    Json forwards = Json::array();
+    for (const PortForwardConfig& f : network.nat->port_forwards) {
+      forwards.push_back(Json{{"protocol", f.protocol == ForwardProtocol::tcp ? "tcp" : "udp"},
+                              {"port", f.port},
+                              {"to", format_ipv4(f.to)},
+                              {"to_port", f.to_port}});
+    }
+    out["nat"] = Json{{"uplink", network.nat->uplink},
+                      {"max_sessions", network.nat->max_sessions},
+                      {"max_sessions_per_host", network.nat->max_sessions_per_host},
+                      {"port_forwards", forwards}};
+  }
   return out;
 }
 

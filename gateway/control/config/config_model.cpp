@@ -93,12 +93,14 @@ const char* network_mode_name(NetworkMode mode) {
     case NetworkMode::host_only: return "host-only";
     case NetworkMode::isolated: return "isolated";
     case NetworkMode::routed: return "routed";
+    case NetworkMode::nat: return "nat";
   }
   return "unknown";
 }
 
 std::optional<NetworkMode> network_mode_from_name(std::string_view name) {
-  for (NetworkMode mode : {NetworkMode::bridge, NetworkMode::host_only, NetworkMode::isolated, NetworkMode::routed}) {
+  for (NetworkMode mode :
+       {NetworkMode::bridge, NetworkMode::host_only, NetworkMode::isolated, NetworkMode::routed, NetworkMode::nat}) {
     if (name == network_mode_name(mode)) return mode;
   }
   // A synonym: the canonical form writes "isolated".

@@ -28,8 +28,8 @@ std::string tags_text(const NetworkMember& m) {
 NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
   NetworkConfig network;
   if (!expect_object(json, at)) return network;
-  ObjectReader object(json, at, {"name", "mode", "ports", "static_macs", "subnet", "fdb", "gateway", "router_mac"},
-                      issues_);
+  ObjectReader object(json, at,
+                      {"name", "mode", "ports", "static_macs", "subnet", "fdb", "gateway", "router_mac", "nat"}, issues_);
 
   // How other issues name this network; a bad name is reported once, at its own field.
   std::string label = "another network";
@@ -53,7 +53,7 @@ NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
     if (mode) {
       network.mode = *mode;
     } else {
-      issues_.add(mode_field.at, one_of_message({"bridge", "host-only", "isolated", "internal", "routed"}, *text));
+      issues_.add(mode_field.at, one_of_message({"bridge", "host-only", "isolated", "internal", "routed", "nat"}, *text));
     }
   }
 
@@ -65,7 +65,100 @@ NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
   read_subnet(object.optional("subnet"), label, network);
   network.fdb = read_fdb(object.optional("fdb"));
   read_router(object, mode, label, members, network);
+  read_nat(object, mode, label, network);
   return network;
+}
+
+// Mode nat: the uplink (checked against the other networks once all are read), limits, forwards.
+void ConfigReader::read_nat(const ObjectReader& object, std::optional<NetworkMode> mode, const std::string& label,
+                            NetworkConfig& out) {
+  const Field field = object.optional("nat");
+  if (mode && *mode != NetworkMode::nat) {
+    if (field.value != nullptr) issues_.add(field.at, "allowed only in mode 'nat'");
+    return;
+  }
+  if (!mode) return;
+  if (field.value == nullptr) {
+    object.report_missing("nat", "needed in mode 'nat'");
+    return;
+  }
+  const Json* json = read_object(field, issues_);
+  if (json == nullptr) return;
+  ObjectReader nat(*json, field.at, {"uplink", "max_sessions", "max_sessions_per_host", "port_forwards"}, issues_);
+  NetworkNatConfig config;
+  const Field uplink = nat.required("uplink");
+  if (auto text = read_string(uplink, issues_)) {
+    config.uplink = *text;
+    nat_uplinks_.push_back(PlacedUplink{*text, label, uplink.at});
+  }
+  if (auto n = read_integer(nat.optional("max_sessions"), 1024, 1048576, issues_)) {
+    config.max_sessions = static_cast<uint32_t>(*n);
+  }
+  if (auto n = read_integer(nat.optional("max_sessions_per_host"), 0, 1048576, issues_)) {
+    config.max_sessions_per_host = static_cast<uint32_t>(*n);
+  }
+  const Field forwards = nat.optional("port_forwards");
+  if (const Json* array = read_array(forwards, issues_)) {
+    const size_t count = checked_length(*array, kMaxPortForwards, "port forwards", forwards.at);
+    for (size_t i = 0; i < count; ++i) {
+      const Location at = forwards.at.element(i);
+      if (!expect_object((*array)[i], at)) continue;
+      config.port_forwards.push_back(read_port_forward((*array)[i], at, config.uplink, out));
+    }
+  }
+  out.nat = std::move(config);
+}
+
+PortForwardConfig ConfigReader::read_port_forward(const Json& json, const Location& at, const std::string& uplink,
+                                                  const NetworkConfig& network) {
+  ObjectReader object(json, at, {"protocol", "port", "to", "to_port"}, issues_);
+  PortForwardConfig forward;
+  const Field protocol = object.required("protocol");
+  std::optional<std::string> proto_text = read_string(protocol, issues_);
+  if (proto_text) {
+    if (*proto_text == "tcp" || *proto_text == "udp") {
+      forward.protocol = *proto_text == "tcp" ? ForwardProtocol::tcp : ForwardProtocol::udp;
+    } else {
+      issues_.add(protocol.at, one_of_message({"tcp", "udp"}, *proto_text));
+      proto_text.reset();
+    }
+  }
+  const Field port = object.required("port");
+  if (auto n = read_integer(port, 1, 65535, issues_)) {
+    forward.port = static_cast<uint16_t>(*n);
+    // The uplink's address is shared by every NAT network behind it: a port is forwarded once.
+    if (proto_text && !uplink.empty()) {
+      forwarded_ports_.add(*proto_text + " port " + std::to_string(*n) + " of uplink " + uplink, port.at,
+                           issues_);
+    }
+  }
+  const Field to = object.required("to");
+  if (auto text = read_string(to, issues_)) {
+    if (Result<uint32_t> address = parse_ipv4(*text); !address) {
+      issues_.add(to.at, address.error().message);
+    } else if (network.subnet && !network.subnet->contains(*address)) {
+      issues_.add(to.at, "must be on the network's subnet " + quote_text(network.subnet->to_string()) + ", got " +
+                             quote_text(*text));
+    } else if (network.gateway && *address == *network.gateway) {
+      issues_.add(to.at, "is the network's gateway, not a host behind it");
+    } else {
+      forward.to = *address;
+    }
+  }
+  if (auto n = read_integer(object.required("to_port"), 1, 65535, issues_)) forward.to_port = static_cast<uint16_t>(*n);
+  return forward;
+}
+
+void ConfigReader::check_nat_uplinks(const GatewayConfig& config) {
+  for (const PlacedUplink& ref : nat_uplinks_) {
+    const NetworkConfig* uplink = config.find_network(ref.uplink);
+    if (uplink == nullptr) {
+      issues_.add(ref.at, "unknown network " + quote_text(ref.uplink));
+    } else if (uplink->mode != NetworkMode::routed) {
+      issues_.add(ref.at, "network " + quote_text(ref.uplink) + " has mode " +
+                              quote_text(network_mode_name(uplink->mode)) + "; an uplink must be in mode 'routed'");
+    }
+  }
 }
 
 // Mode routed: a subnet and the switch's gateway address on it, optionally its MAC. Other modes are
@@ -75,15 +168,16 @@ void ConfigReader::read_router(const ObjectReader& object, std::optional<Network
                                const std::vector<ReadMember>& members, NetworkConfig& out) {
   const Field gateway = object.optional("gateway");
   const Field router_mac = object.optional("router_mac");
-  if (mode && *mode != NetworkMode::routed) {
+  if (mode && *mode != NetworkMode::routed && *mode != NetworkMode::nat) {
     for (const Field* f : {&gateway, &router_mac}) {
-      if (f->value != nullptr) issues_.add(f->at, "allowed only in mode 'routed'");
+      if (f->value != nullptr) issues_.add(f->at, "allowed only in modes 'routed' and 'nat'");
     }
     return;
   }
   if (!mode) return;
-  if (object.optional("subnet").value == nullptr) object.report_missing("subnet", "needed in mode 'routed'");
-  if (gateway.value == nullptr) object.report_missing("gateway", "needed in mode 'routed'");
+  const std::string needed = std::string("needed in mode ") + quote_text(network_mode_name(*mode));
+  if (object.optional("subnet").value == nullptr) object.report_missing("subnet", needed);
+  if (gateway.value == nullptr) object.report_missing("gateway", needed);
   if (auto text = read_string(gateway, issues_)) {
     if (Result<uint32_t> address = parse_ipv4(*text); !address) {
       issues_.add(gateway.at, address.error().message);

@@ -96,6 +96,7 @@ GatewayConfig ConfigReader::read(const Json& root) {
     }
   }
   read_routes(object.optional("routes"), config);
+  check_nat_uplinks(config);
   return config;
 }
 

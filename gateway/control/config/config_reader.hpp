@@ -49,6 +49,13 @@ struct PlacedGateway {
   std::string pointer;  // of its "gateway"
 };
 
+// A NAT network's "uplink", judged once every network is known.
+struct PlacedUplink {
+  std::string uplink;
+  std::string network;  // "network 'guests'"
+  Location at;
+};
+
 struct PlacedSubnet {
   Ipv4Prefix prefix;
   std::string network;
@@ -91,8 +98,14 @@ class ConfigReader {
   FdbConfig read_fdb(const Field& field);
   void read_router(const ObjectReader& object, std::optional<NetworkMode> mode, const std::string& label,
                    const std::vector<ReadMember>& members, NetworkConfig& out);
-  // config_networks.cpp, after every network (routes name next hops on routed networks).
+  void read_nat(const ObjectReader& object, std::optional<NetworkMode> mode, const std::string& label,
+                NetworkConfig& out);
+  PortForwardConfig read_port_forward(const Json& json, const Location& at, const std::string& uplink,
+                                      const NetworkConfig& network);
+  // config_networks.cpp, after every network (routes name next hops on routed networks, NAT
+  // networks name their uplinks).
   void read_routes(const Field& field, GatewayConfig& config);
+  void check_nat_uplinks(const GatewayConfig& config);
 
   // Reports "must be an object, got <type>" and returns false for anything else.
   bool expect_object(const Json& json, const Location& at);
@@ -119,6 +132,8 @@ class ConfigReader {
   std::unordered_map<std::string, PortOwner> tagged_owners_;    // "port/outer/vlan" -> membership
   std::vector<PlacedSubnet> subnets_;
   std::vector<PlacedGateway> gateways_;
+  std::vector<PlacedUplink> nat_uplinks_;
+  FirstSeen forwarded_ports_{"port forward"};
   std::unordered_map<std::string, Ipv4HostAddress> host_addresses_by_port_;  // valid host-port addresses
 };
 

@@ -107,7 +107,9 @@ json network_json(const NetworkConfig& network, const std::vector<dataplane::Por
           {"fdb_max_entries", network.fdb.max_entries},
           {"fdb_aging_s", network.fdb.aging_s},
           {"gateway", network.gateway ? json(format_ipv4(*network.gateway)) : json(nullptr)},
-          {"router_mac", network.mode == NetworkMode::routed
+          {"nat_uplink", network.nat ? json(network.nat->uplink) : json(nullptr)},
+          {"nat_sessions", status != nullptr ? status->nat_sessions : 0},
+          {"router_mac", network.mode == NetworkMode::routed || network.mode == NetworkMode::nat
                              ? json(format_mac(network.router_mac.value_or(default_router_mac(network.name))))
                              : json(nullptr)},
           {"neighbors", status != nullptr ? status->neighbors : 0}};

@@ -78,9 +78,20 @@ dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCo
     b.fdb_max_entries = network.fdb.max_entries;
     b.static_macs.reserve(network.static_macs.size());
     for (const StaticMacConfig& s : network.static_macs) b.static_macs.push_back({s.mac, s.port});
-    if (network.mode == NetworkMode::routed && network.gateway && network.subnet) {
+    if ((network.mode == NetworkMode::routed || network.mode == NetworkMode::nat) && network.gateway &&
+        network.subnet) {
       b.router = dataplane::RouterInterfaceSpec{*network.gateway, network.subnet->length,
                                                 network.router_mac.value_or(default_router_mac(network.name))};
+    }
+    if (network.mode == NetworkMode::nat && network.nat) {
+      dataplane::NatSpec nat;
+      nat.uplink = network.nat->uplink;
+      nat.max_sessions = network.nat->max_sessions;
+      nat.max_sessions_per_host = network.nat->max_sessions_per_host;
+      for (const PortForwardConfig& f : network.nat->port_forwards) {
+        nat.forwards.push_back({static_cast<uint8_t>(f.protocol == ForwardProtocol::tcp ? 6 : 17), f.port, f.to, f.to_port});
+      }
+      b.nat = std::move(nat);
     }
     spec.bridges.push_back(std::move(b));
   }

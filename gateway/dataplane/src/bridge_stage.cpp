@@ -299,6 +299,7 @@ void age_fdbs(const Snapshot& tables, uint64_t now, uint32_t budget) {
   for (const SnapshotNetwork& net : tables.networks) {
     net.fdb->sweep(now, net.aging_ticks, budget, [&counts](const FdbPortRef& ref) { release_mac(counts, ref); });
     if (net.neighbors != nullptr) net.neighbors->sweep(now, tables.router_times.neighbor_aging, budget);
+    if (net.nat != nullptr && !net.nat_inside) net.nat->sweep(now, budget);  // each table once, at its uplink
   }
 }
 

@@ -22,6 +22,8 @@ const char* drop_reason_name(DropReason reason) {
     case DropReason::no_neighbor: return "no_neighbor";
     case DropReason::frag_needed: return "frag_needed";
     case DropReason::not_routable: return "not_routable";
+    case DropReason::nat_no_session: return "nat_no_session";
+    case DropReason::nat_limit: return "nat_limit";
     case DropReason::count_: break;
   }
   return "unknown";

@@ -259,6 +259,11 @@ std::vector<NetworkStatus> DataplaneImpl::networks() const {
         if (e.mac != 0) ++n.neighbors;
       }
     }
+    if (b.nat) {
+      if (auto it = nat_tables_.find(b.nat->uplink); it != nat_tables_.end() && it->second.table) {
+        n.nat_sessions = it->second.table->size();
+      }
+    }
     out.push_back(std::move(n));
   }
   return out;

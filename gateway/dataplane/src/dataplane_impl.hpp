@@ -64,6 +64,7 @@ class DataplaneImpl final : public Dataplane {
     std::unique_ptr<const Snapshot> snapshot;
     std::vector<std::unique_ptr<FdbTable>> fdbs;
     std::vector<std::unique_ptr<NeighborTable>> neighbors;
+    std::vector<std::unique_ptr<netproto::NatTable>> nat_tables;
     std::vector<PortDevice> devices;
   };
 
@@ -114,6 +115,16 @@ class DataplaneImpl final : public Dataplane {
     std::unique_ptr<NeighborTable> table;
   };
   std::map<std::string, NeighborRecord> neighbors_;
+  // NAT session tables by uplink name: kept while the uplink's address, the limits and the port
+  // forwards stay the same (a change starts a new table: its sessions are dropped).
+  struct NatRecord {
+    netproto::NatConfig config;
+    std::vector<NatForwardSpec> forwards;
+    std::unique_ptr<netproto::NatTable> table;
+  };
+  std::map<std::string, NatRecord> nat_tables_;
+  // Builds or keeps the NAT tables of desired_ and points the snapshot's networks at them.
+  void compile_nat(Snapshot& snap, Retired* retired);
   std::unique_ptr<MacCounts> mac_counts_;  // written by the worker, read here; lives until the EAL stops
   uint64_t generation_ = 0;
   uint32_t next_incarnation_ = 0;

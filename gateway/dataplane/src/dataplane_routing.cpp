@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <random>
 
 #include "dataplane_impl.hpp"
 #include "edgegw/common/log.hpp"
@@ -53,6 +54,72 @@ void DataplaneImpl::compile_routing(Snapshot& snap, Retired* retired) {
   }
   neighbors_ = std::move(kept);
   compile_routes(snap, desired_.bridges, desired_.routes, tables, tsc_hz_);
+  compile_nat(snap, retired);
+}
+
+void DataplaneImpl::compile_nat(Snapshot& snap, Retired* retired) {
+  // One table per uplink, shared by the NAT networks behind it.
+  std::map<std::string, NatRecord> wanted;
+  for (const BridgeSpec& b : desired_.bridges) {
+    if (!b.nat) continue;
+    const bool first = wanted.count(b.nat->uplink) == 0;
+    NatRecord& r = wanted[b.nat->uplink];
+    r.config.max_sessions = first ? b.nat->max_sessions : std::max(r.config.max_sessions, b.nat->max_sessions);
+    r.config.max_sessions_per_host =
+        first ? b.nat->max_sessions_per_host : std::max(r.config.max_sessions_per_host, b.nat->max_sessions_per_host);
+    r.forwards.insert(r.forwards.end(), b.nat->forwards.begin(), b.nat->forwards.end());
+  }
+  std::map<std::string, NatRecord> kept;
+  for (auto& [uplink, want] : wanted) {
+    const BridgeSpec* up = nullptr;
+    for (const BridgeSpec& b : desired_.bridges) {
+      if (b.name == uplink) up = &b;
+    }
+    want.config.external_ip = up->router->address;  // check_switch_spec: a routed network
+    const uint64_t hz = tsc_hz_;
+    want.config.timeouts = netproto::NatTimeouts{7440 * hz, 240 * hz, 10 * hz, 300 * hz, 60 * hz};
+    auto old = nat_tables_.find(uplink);
+    NatRecord& record = kept[uplink];
+    if (old != nat_tables_.end() && old->second.table && old->second.forwards == want.forwards &&
+        old->second.config.external_ip == want.config.external_ip &&
+        old->second.config.max_sessions == want.config.max_sessions &&
+        old->second.config.max_sessions_per_host == want.config.max_sessions_per_host) {
+      record = std::move(old->second);
+    } else {
+      want.config.seed = std::random_device{}() | uint64_t{std::random_device{}()} << 32;
+      auto created = netproto::NatTable::create(want.config);
+      if (!created) {
+        log::error("dataplane", "cannot create a NAT table", {{"uplink", uplink}, {"error", created.error().message}});
+        continue;  // its networks route without NAT: counted nat_no_session inbound, nothing leaves untranslated
+      }
+      // Not yet published: the worker cannot see the table, so the control plane may set it up.
+      for (const NatForwardSpec& f : want.forwards) {
+        netproto::NatForward forward{f.protocol == 6 ? netproto::NatProto::tcp : netproto::NatProto::udp, f.port, f.to,
+                                     f.to_port};
+        if (auto added = (*created)->add_forward(forward); !added) {
+          log::error("dataplane", "cannot add a port forward", {{"uplink", uplink}, {"error", added.error().message}});
+        }
+      }
+      record.config = want.config;
+      record.forwards = want.forwards;
+      record.table = std::move(*created);
+    }
+  }
+  for (auto& [uplink, record] : nat_tables_) {
+    if (record.table) retired->nat_tables.push_back(std::move(record.table));
+  }
+  nat_tables_ = std::move(kept);
+
+  for (size_t n = 0; n < desired_.bridges.size(); ++n) {
+    const BridgeSpec& b = desired_.bridges[n];
+    if (auto it = nat_tables_.find(b.name); it != nat_tables_.end()) snap.networks[n].nat = it->second.table.get();
+    if (!b.nat) continue;
+    auto it = nat_tables_.find(b.nat->uplink);
+    // Without its table a NAT network must not leak inside addresses: it keeps nat_inside with no
+    // table, and the route stage drops what would leave it (nat_limit).
+    snap.networks[n].nat_inside = true;
+    snap.networks[n].nat = it != nat_tables_.end() ? it->second.table.get() : nullptr;
+  }
 }
 
 void compile_routes(Snapshot& snap, const std::vector<BridgeSpec>& bridges, const std::vector<RouteSpec>& routes,

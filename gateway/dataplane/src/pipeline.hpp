@@ -17,6 +17,7 @@
 
 #include "burst.hpp"
 #include "counters.hpp"
+#include "edgegw/netproto/nat_translate.hpp"
 #include "snapshot.hpp"
 
 namespace edgegw::dataplane {
@@ -105,6 +106,8 @@ class RouteStage {
                   uint32_t rest, uint64_t now, PortCounterCells& in);
   void arp_request(const Snapshot& tables, uint16_t network, uint32_t target, rte_mempool* pool, uint64_t now,
                    PortCounterCells& in);
+  static const NextHop* lookup_route(const Snapshot& tables, uint32_t dst);
+  static bool nat_passed(const netproto::NatResult& r, rte_mbuf* m, PortCounterCells& in);
 
   WorkerCounters& counters_;
   BridgeStage& bridge_;

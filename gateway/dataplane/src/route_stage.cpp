@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "edgegw/netproto/checksum.hpp"
+#include "edgegw/netproto/nat_translate.hpp"
 #include "pipeline.hpp"
 
 namespace edgegw::dataplane {
@@ -121,19 +122,22 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
   // Short frames carry Ethernet padding after the packet: it is not forwarded.
   if (kEthHeaderLen + total < m->pkt_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - kEthHeaderLen - total));
 
-  const uint32_t dst = load_be32(ip + 16);
-  uint32_t hop_index = tables.default_hop;
-  if ((tables.lpm == nullptr || rte_lpm_lookup(tables.lpm.get(), dst, &hop_index) != 0) &&
-      (hop_index = tables.default_hop) == kNoHop) {
+  const SnapshotNetwork& in_net = tables.networks[tables.members[member].network];
+  const NextHop* hop = lookup_route(tables, load_be32(ip + 16));
+  if (hop == nullptr) {
     icmp_error(tables, m, member, 3, 0, 0, now, in);  // destination net unreachable
     bump(in.drop(DropReason::no_route));
     rte_pktmbuf_free(m);
     return;
   }
-  const NextHop& hop = tables.next_hops[hop_index];
-  if (hop.local) {
-    if (ip[9] == kProtoIcmp && total >= ihl + kIcmpHeaderLength && ip[ihl] == 8 && ip[ihl + 1] == 0 &&
-        (load_be16(ip + 6) & (kIpFragmentOffset | 0x2000)) == 0) {
+  // To the switch itself: ping is answered; to a NAT uplink's address, replies and port forwards
+  // come in (and inside hosts reach forwarded servers through it: hairpin).
+  const bool echo_request = ip[9] == kProtoIcmp && total >= ihl + kIcmpHeaderLength && ip[ihl] == 8 &&
+                            ip[ihl + 1] == 0 && (load_be16(ip + 6) & (kIpFragmentOffset | 0x2000)) == 0;
+  const SnapshotNetwork& hop_net = tables.networks[hop->network];
+  const bool to_nat_address = hop->local && !hop_net.nat_inside && hop_net.nat != nullptr;
+  if (hop->local && (echo_request || !to_nat_address)) {
+    if (echo_request) {
       echo_reply(tables, m, member, ihl, in);
     } else {
       bump(in.drop(DropReason::not_routable));
@@ -148,7 +152,21 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
     rte_pktmbuf_free(m);
     return;
   }
-  const SnapshotNetwork& out = tables.networks[hop.network];
+  bool translated = false;
+  if (to_nat_address) {
+    const bool hairpin = in_net.nat_inside && in_net.nat == hop_net.nat;
+    const netproto::NatResult r = hairpin ? netproto::nat_outbound(*hop_net.nat, ip, total, now)
+                                          : netproto::nat_inbound(*hop_net.nat, ip, total, now);
+    if (!nat_passed(r, m, in)) return;
+    translated = true;
+    hop = lookup_route(tables, load_be32(ip + 16));
+    if (hop == nullptr || hop->local) {
+      bump(in.drop(DropReason::not_routable));
+      rte_pktmbuf_free(m);
+      return;
+    }
+  }
+  const SnapshotNetwork& out = tables.networks[hop->network];
   if (total > out.route_mtu) {
     if ((load_be16(ip + 6) & kIpDontFragment) != 0) {
       icmp_error(tables, m, member, 3, 4, out.route_mtu & 0xffff, now, in);  // RFC 1191 next-hop MTU
@@ -159,11 +177,27 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
     rte_pktmbuf_free(m);
     return;
   }
+  // Leaving a NAT network for any network outside its NAT domain: the source becomes the uplink's.
+  if (!translated && in_net.nat_inside && !(out.nat_inside && out.nat == in_net.nat)) {
+    if (in_net.nat == nullptr) {
+      bump(in.drop(DropReason::nat_limit));  // its table could not be made: never leak inside addresses
+      rte_pktmbuf_free(m);
+      return;
+    }
+    if (!nat_passed(netproto::nat_outbound(*in_net.nat, ip, total, now), m, in)) return;
+  }
+  // Into a NAT network from outside its NAT domain only through the NAT (a reply or a forward):
+  // its hosts are not reachable at their inside addresses, as behind any NAT router.
+  if (!translated && out.nat_inside && !(in_net.nat_inside && in_net.nat == out.nat)) {
+    bump(in.drop(DropReason::nat_no_session));
+    rte_pktmbuf_free(m);
+    return;
+  }
   const RouterTimes& times = tables.router_times;
-  const uint32_t next = hop.via != 0 ? hop.via : dst;
+  const uint32_t next = hop->via != 0 ? hop->via : load_be32(ip + 16);
   const uint64_t mac = out.neighbors->lookup(next, now, times.neighbor_aging);
   if (out.neighbors->should_request(next, now, times.neighbor_refresh, times.request_interval, times.neighbor_aging)) {
-    arp_request(tables, hop.network, next, m->pool, now, in);
+    arp_request(tables, hop->network, next, m->pool, now, in);
   }
   if (mac == 0) {
     bump(in.drop(DropReason::no_neighbor));
@@ -177,7 +211,28 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
   write_mac(eth, mac);
   write_mac(eth + 6, out.router_mac);
   bump(counters_.routed);
-  bridge_.forward_from_router(tables, hop.network, m, now, in);
+  bridge_.forward_from_router(tables, hop->network, m, now, in);
+}
+
+const NextHop* RouteStage::lookup_route(const Snapshot& tables, uint32_t dst) {
+  uint32_t index = 0;
+  if (tables.lpm != nullptr && rte_lpm_lookup(tables.lpm.get(), dst, &index) == 0) return &tables.next_hops[index];
+  return tables.default_hop != kNoHop ? &tables.next_hops[tables.default_hop] : nullptr;
+}
+
+// True when NAT translated the packet; otherwise drops it, counted by why.
+bool RouteStage::nat_passed(const netproto::NatResult& r, rte_mbuf* m, PortCounterCells& in) {
+  DropReason reason = DropReason::count_;
+  switch (r.verdict) {
+    case netproto::NatVerdict::translated: return true;
+    case netproto::NatVerdict::limit: reason = DropReason::nat_limit; break;
+    case netproto::NatVerdict::malformed: reason = DropReason::ip_malformed; break;
+    case netproto::NatVerdict::no_session:
+    case netproto::NatVerdict::not_translatable: reason = DropReason::nat_no_session; break;
+  }
+  bump(in.drop(reason));
+  rte_pktmbuf_free(m);
+  return false;
 }
 
 // An echo request to a gateway address becomes the reply, in place.

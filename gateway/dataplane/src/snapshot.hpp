@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "fdb_table.hpp"
+#include "edgegw/netproto/nat_table.hpp"
 #include "neighbor_table.hpp"
 
 struct rte_lpm;
@@ -94,6 +95,11 @@ struct SnapshotNetwork {
   std::array<uint8_t, 6> router_mac_bytes{};
   uint32_t route_mtu = 0;      // smallest MTU of the member ports that are up: what routing may send
   NeighborTable* neighbors = nullptr;  // owned like the FDB table, outlives this snapshot
+  // NAT (owned like the FDB table): on a NAT network (nat_inside) the table its traffic out is
+  // translated with; on an uplink, the table of the NAT networks behind it (replies and forwards
+  // to router_ip come in through it).
+  netproto::NatTable* nat = nullptr;
+  bool nat_inside = false;
 };
 
 constexpr uint32_t kNoHop = 0xffffffff;

@@ -111,6 +111,22 @@ Result<void> check_switch_spec(const SwitchSpec& spec, unsigned max_mtu) {
       }
       if ((r.mac[0] & 1) != 0 || r.mac == std::array<uint8_t, 6>{}) return spec_error(at + ": router mac is not unicast");
     }
+    if (b.nat) {
+      if (!b.router) return spec_error(at + ": nat needs a router");
+      const BridgeSpec* uplink = nullptr;
+      for (const BridgeSpec& other : spec.bridges) {
+        if (other.name == b.nat->uplink) uplink = &other;
+      }
+      if (uplink == nullptr || !uplink->router || uplink->nat) {
+        return spec_error(at + ": nat uplink " + b.nat->uplink + " is not a routed network outside NAT");
+      }
+      if (b.nat->max_sessions == 0) return spec_error(at + ": nat max_sessions must be at least 1");
+      for (const NatForwardSpec& f : b.nat->forwards) {
+        if ((f.protocol != 6 && f.protocol != 17) || f.port == 0 || f.to_port == 0) {
+          return spec_error(at + ": nat forward needs protocol 6 or 17 and non-zero ports");
+        }
+      }
+    }
   }
   for (size_t i = 0; i < spec.routes.size(); ++i) {
     const RouteSpec& route = spec.routes[i];

@@ -207,7 +207,8 @@ TEST_F(ConfigSchema, EnumerationsAreTheParsersNames) {
   for (PortRole role : {PortRole::physical, PortRole::guest, PortRole::host}) roles.insert(port_role_name(role));
   EXPECT_EQ(schema_["$defs"]["port"]["properties"]["role"]["enum"].get<std::set<std::string>>(), roles);
   std::set<std::string> modes{"internal"};  // the synonym, accepted but never written
-  for (NetworkMode mode : {NetworkMode::bridge, NetworkMode::host_only, NetworkMode::isolated, NetworkMode::routed}) {
+  for (NetworkMode mode : {NetworkMode::bridge, NetworkMode::host_only, NetworkMode::isolated, NetworkMode::routed,
+                           NetworkMode::nat}) {
     modes.insert(network_mode_name(mode));
   }
   EXPECT_EQ(schema_["$defs"]["network"]["properties"]["mode"]["enum"].get<std::set<std::string>>(), modes);

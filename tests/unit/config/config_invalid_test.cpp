@@ -222,7 +222,7 @@ std::vector<InvalidCase> network_cases() {
       {"network_unknown_field", doc(kLan, bridge("site", R"("lan")", R"(, "vlan": 7)")), "/networks/0/vlan",
        "unknown field"},
       {"network_mode_unknown", doc(kLan, R"({"name": "site", "mode": "nated", "ports": ["lan"]})"),
-       "/networks/0/mode", "must be one of 'bridge', 'host-only', 'isolated', 'internal', 'routed', got 'nated'"},
+       "/networks/0/mode", "must be one of 'bridge', 'host-only', 'isolated', 'internal', 'routed', 'nat', got 'nated'"},
       {"network_name_with_space", doc(kLan, bridge("my site", R"("lan")")), "/networks/0/name",
        "must start with a lowercase letter followed by at most 14 lowercase letters, digits, '_' or '-', "
        "got 'my site'"},

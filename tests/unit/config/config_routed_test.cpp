@@ -19,12 +19,17 @@ const std::string kPorts =
        {"name": "ct", "kind": "af_packet", "iface": "egw-ct", "role": "guest"},
        {"name": "host", "kind": "host", "iface": "egw-host", "address": "192.168.50.2/24"})";
 
-std::string routed(const std::string& name, const std::string& ports, const std::string& subnet,
-                   const std::string& gateway, const std::string& extra = "") {
-  std::string n = R"({"name": ")" + name + R"(", "mode": "routed", "ports": [)" + ports + "]";
+std::string with_mode(const std::string& mode, const std::string& name, const std::string& ports,
+                      const std::string& subnet, const std::string& gateway, const std::string& extra = "") {
+  std::string n = R"({"name": ")" + name + R"(", "mode": ")" + mode + R"(", "ports": [)" + ports + "]";
   if (!subnet.empty()) n += R"(, "subnet": ")" + subnet + "\"";
   if (!gateway.empty()) n += R"(, "gateway": ")" + gateway + "\"";
   return n + extra + "}";
+}
+
+std::string routed(const std::string& name, const std::string& ports, const std::string& subnet,
+                   const std::string& gateway, const std::string& extra = "") {
+  return with_mode("routed", name, ports, subnet, gateway, extra);
 }
 
 std::string wan() { return routed("wan", R"("up")", "203.0.113.0/24", "203.0.113.2"); }
@@ -70,10 +75,60 @@ TEST(RoutedConfig, DocumentsWithoutRoutesKeepTheirCanonicalForm) {
   EXPECT_EQ(to_canonical_json(parsed.config).find("routes"), std::string::npos);
 }
 
+std::string nat_net(const std::string& name, const std::string& nat, const std::string& subnet = "192.168.60.0/24",
+                    const std::string& gateway = "192.168.60.1", const std::string& ports = R"("vm")") {
+  return with_mode("nat", name, ports, subnet, gateway, R"(, "nat": )" + nat);
+}
+
+TEST(RoutedConfig, NatNetworkWithForwards) {
+  const ParsedConfig parsed = parse_config(document(
+      wan() + ", " +
+      nat_net("guests", R"({"uplink": "wan", "max_sessions_per_host": 100,
+                            "port_forwards": [{"protocol": "tcp", "port": 8080, "to": "192.168.60.10", "to_port": 80}]})")));
+  ASSERT_TRUE(parsed.ok()) << (parsed.issues.empty() ? "" : parsed.issues[0].pointer + " " + parsed.issues[0].message);
+  const NetworkConfig& n = parsed.config.networks[1];
+  EXPECT_EQ(n.mode, NetworkMode::nat);
+  ASSERT_TRUE(n.nat.has_value());
+  EXPECT_EQ(n.nat->uplink, "wan");
+  EXPECT_EQ(n.nat->max_sessions, 65536u);
+  EXPECT_EQ(n.nat->max_sessions_per_host, 100u);
+  ASSERT_EQ(n.nat->port_forwards.size(), 1u);
+  EXPECT_EQ(n.nat->port_forwards[0].to, 0xc0a83c0au);
+  const ParsedConfig again = parse_config(to_canonical_json(parsed.config));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.config, parsed.config);
+}
+
 std::vector<InvalidCase> cases() {
   return {
+      {"nat_without_nat", document(wan() + ", " + with_mode("nat", "g", R"("vm")", "192.168.60.0/24", "192.168.60.1")),
+       "/networks/1", "missing required field 'nat', needed in mode 'nat'"},
+      {"nat_in_routed_mode", document(wan() + ", " + lan(R"(, "nat": {"uplink": "wan"})")), "/networks/1/nat",
+       "allowed only in mode 'nat'"},
+      {"nat_unknown_uplink", document(wan() + ", " + nat_net("g", R"({"uplink": "wan2"})")), "/networks/1/nat/uplink",
+       "unknown network 'wan2'"},
+      {"nat_uplink_is_nat",
+       document(wan() + ", " + nat_net("g", R"({"uplink": "wan"})") + ", " +
+                nat_net("h", R"({"uplink": "g"})", "192.168.70.0/24", "192.168.70.1", R"("ct")")),
+       "/networks/2/nat/uplink", "network 'g' has mode 'nat'; an uplink must be in mode 'routed'"},
+      {"nat_forward_off_subnet",
+       document(wan() + ", " + nat_net("g", R"({"uplink": "wan", "port_forwards": [{"protocol": "udp", "port": 53,
+                                                 "to": "10.9.9.9", "to_port": 53}]})")),
+       "/networks/1/nat/port_forwards/0/to", "must be on the network's subnet '192.168.60.0/24', got '10.9.9.9'"},
+      {"nat_forward_protocol",
+       document(wan() + ", " + nat_net("g", R"({"uplink": "wan", "port_forwards": [{"protocol": "sctp", "port": 53,
+                                                 "to": "192.168.60.9", "to_port": 53}]})")),
+       "/networks/1/nat/port_forwards/0/protocol", "must be one of 'tcp', 'udp', got 'sctp'"},
+      {"nat_forward_duplicate_port",
+       document(wan() + ", " + nat_net("g", R"({"uplink": "wan", "port_forwards": [
+                  {"protocol": "tcp", "port": 80, "to": "192.168.60.9", "to_port": 80},
+                  {"protocol": "tcp", "port": 80, "to": "192.168.60.8", "to_port": 8080}]})")),
+       "/networks/1/nat/port_forwards/1/port",
+       "duplicate port forward 'tcp port 80 of uplink wan' (also /networks/1/nat/port_forwards/0/port)"},
+      {"nat_max_sessions_small", document(wan() + ", " + nat_net("g", R"({"uplink": "wan", "max_sessions": 10})")),
+       "/networks/1/nat/max_sessions", "must be an integer between 1024 and 1048576, got 10"},
       {"mode_unknown", document(R"({"name": "n", "mode": "nat0", "ports": ["vm"]})"), "/networks/0/mode",
-       "must be one of 'bridge', 'host-only', 'isolated', 'internal', 'routed', got 'nat0'"},
+       "must be one of 'bridge', 'host-only', 'isolated', 'internal', 'routed', 'nat', got 'nat0'"},
       {"routed_without_subnet", document(routed("lan", R"("vm")", "", "192.168.50.1")), "/networks/0",
        "missing required field 'subnet', needed in mode 'routed'"},
       {"routed_without_gateway", document(routed("lan", R"("vm")", "192.168.50.0/24", "")), "/networks/0",
@@ -87,7 +142,7 @@ std::vector<InvalidCase> cases() {
        "must be a host address of '192.168.50.0/24', not its network or broadcast address, got '192.168.50.255'"},
       {"gateway_in_bridge_mode",
        document(R"({"name": "n", "mode": "bridge", "ports": ["up"], "gateway": "10.0.0.1"})"), "/networks/0/gateway",
-       "allowed only in mode 'routed'"},
+       "allowed only in modes 'routed' and 'nat'"},
       {"router_mac_multicast", document(lan(R"(, "router_mac": "01:00:5e:00:00:01")")), "/networks/0/router_mac",
        "must be a unicast MAC address (lowest bit of the first octet clear), got '01:00:5e:00:00:01'"},
       {"host_address_off_subnet", document(routed("lan", R"("vm", "host")", "192.168.60.0/24", "192.168.60.1")),

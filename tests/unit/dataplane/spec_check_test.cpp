@@ -14,9 +14,9 @@ SwitchSpec valid_spec() {
   s.ports = {{"lan", "net_af_packet_lan,iface=eg-lan", 1500, {}, true},
              {"iot", "net_af_packet_iot,iface=eg-iot", 1400, {}, true},
              {"up", "0000:03:00.0", 1500, {}, true}};
-  s.bridges = {{"home", {{"lan"}, {"iot"}}, 300, 4096, {}, {}},
-               {"guests", {{"lan", 10}, {"up", 10, 100}}, 300, 4096, {{{0x02, 0, 0, 0, 0, 1}, "up"}}, {}},
-               {"cams", {{"lan", 20}, {"up", 10, 200}, {"iot", 30}}, 300, 4096, {}, {}}};
+  s.bridges = {{"home", {{"lan"}, {"iot"}}, 300, 4096, {}, {}, {}},
+               {"guests", {{"lan", 10}, {"up", 10, 100}}, 300, 4096, {{{0x02, 0, 0, 0, 0, 1}, "up"}}, {}, {}},
+               {"cams", {{"lan", 20}, {"up", 10, 200}, {"iot", 30}}, 300, 4096, {}, {}, {}}};
   return s;
 }
 
@@ -43,10 +43,10 @@ TEST(SpecCheck, RejectsWhatTheDataPlaneCannotHold) {
       {"mtu too small", [](SwitchSpec& s) { s.ports[0].mtu = 67; }, "mtu 67"},
       {"multicast mac", [](SwitchSpec& s) { s.ports[0].mac = std::array<uint8_t, 6>{1, 0, 0x5e, 0, 0, 1}; },
        "multicast"},
-      {"duplicate network", [](SwitchSpec& s) { s.bridges.push_back({"home", {}, 300, 10, {}, {}}); },
+      {"duplicate network", [](SwitchSpec& s) { s.bridges.push_back({"home", {}, 300, 10, {}, {}, {}}); },
        "duplicate network"},
       {"unknown member", [](SwitchSpec& s) { s.bridges[0].members.push_back({"nope"}); }, "unknown port nope"},
-      {"port untagged in two networks", [](SwitchSpec& s) { s.bridges.push_back({"b2", {{"iot"}}, 300, 10, {}, {}}); },
+      {"port untagged in two networks", [](SwitchSpec& s) { s.bridges.push_back({"b2", {{"iot"}}, 300, 10, {}, {}, {}}); },
        "bridges[3] (b2).members[0]: port iot is already untagged in network home"},
       {"same vlan in two networks", [](SwitchSpec& s) { s.bridges[2].members[0].vlan = 10; },
        "port lan is already vlan 10 in network guests"},

@@ -90,6 +90,8 @@ enum class NetworkMode {
   isolated,   // guests only ("internal" is accepted as a synonym and written as "isolated")
   routed,     // an IPv4 subnet whose gateway address lives on the switch: frames to the gateway are
               // routed (TTL, ARP, ICMP) to the other routed networks and the static routes
+  nat,        // a routed subnet whose traffic out to other networks is source-NATed to the gateway
+              // address of its uplink network (with port forwards in)
 };
 
 const char* network_mode_name(NetworkMode mode);
@@ -120,6 +122,30 @@ struct StaticMacConfig {
 
 inline constexpr size_t kMaxStaticMacs = 256;  // per network
 
+enum class ForwardProtocol { tcp, udp };
+
+// A port forward (DNAT): `protocol` traffic to the uplink's address at `port` goes to to:to_port.
+struct PortForwardConfig {
+  ForwardProtocol protocol = ForwardProtocol::tcp;
+  uint16_t port = 0;     // 1..65535 on the uplink address; unique per (uplink, protocol)
+  uint32_t to = 0;       // host order, a host of the NAT network's subnet (not its gateway)
+  uint16_t to_port = 0;  // 1..65535
+
+  bool operator==(const PortForwardConfig&) const = default;
+};
+
+inline constexpr size_t kMaxPortForwards = 256;  // per network
+
+// Mode nat: the uplink whose gateway address is the external address, and the session limits.
+struct NetworkNatConfig {
+  std::string uplink;  // a network in mode routed
+  uint32_t max_sessions = 65536;         // 1024..1048576, per uplink (NAT networks sharing one share it)
+  uint32_t max_sessions_per_host = 4096;  // 0..1048576, 0 = no limit
+  std::vector<PortForwardConfig> port_forwards;
+
+  bool operator==(const NetworkNatConfig&) const = default;
+};
+
 struct NetworkConfig {
   std::string name;
   NetworkMode mode = NetworkMode::bridge;
@@ -129,10 +155,11 @@ struct NetworkConfig {
   std::vector<StaticMacConfig> static_macs;
   std::optional<Ipv4Prefix> subnet;  // required in mode routed
   FdbConfig fdb;
-  // Mode routed only: the switch's address on the subnet (host order; a host address of `subnet`)
+  // Modes routed and nat: the switch's address on the subnet (host order; a host address of `subnet`)
   // and the MAC it answers with (default: derived from the network name, locally administered).
   std::optional<uint32_t> gateway;
   std::optional<MacAddress> router_mac;
+  std::optional<NetworkNatConfig> nat;  // mode nat only (required there)
 
   bool operator==(const NetworkConfig&) const = default;
 };

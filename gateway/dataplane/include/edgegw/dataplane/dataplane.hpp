@@ -54,6 +54,8 @@ enum class DropReason : uint8_t {
   no_neighbor,    // the next hop's MAC is not known yet (an ARP request went out)
   frag_needed,    // larger than the egress MTU with DF set (ICMP fragmentation needed sent back)
   not_routable,   // to the gateway itself but not something it answers (only ARP and ICMP echo), or not IPv4
+  nat_no_session, // to a NAT uplink's address without a session or port forward (or not translatable)
+  nat_limit,      // a NAT session was needed and refused: table full, host limit or no free port
   count_,
 };
 
@@ -96,6 +98,7 @@ struct NetworkStatus {
   uint32_t fdb_entries = 0;        // learned MACs, aged ones included until the worker sweeps them
   uint32_t fdb_max_entries = 0;
   uint32_t neighbors = 0;          // routed networks: resolved ARP entries of the gateway
+  uint32_t nat_sessions = 0;       // NAT networks: sessions in the table of their uplink
 };
 
 struct FdbEntryStatus {

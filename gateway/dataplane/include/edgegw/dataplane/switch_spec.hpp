@@ -67,6 +67,26 @@ struct RouteSpec {
   uint32_t via = 0;     // host order
 };
 
+// A port forward: `protocol` (6 TCP, 17 UDP) to the uplink's address at `port` goes to to:to_port.
+struct NatForwardSpec {
+  uint8_t protocol = 6;
+  uint16_t port = 0;
+  uint32_t to = 0;  // host order
+  uint16_t to_port = 0;
+  bool operator==(const NatForwardSpec&) const = default;
+};
+
+// A routed network behind NAT: what leaves it for other networks gets the uplink network's router
+// address as its source. NAT networks with the same uplink share one session table (sized by the
+// largest max_sessions among them) and its port forwards.
+struct NatSpec {
+  std::string uplink;  // a BridgeSpec with a router, not itself behind NAT
+  uint32_t max_sessions = 65536;
+  uint32_t max_sessions_per_host = 4096;  // 0 = no limit
+  std::vector<NatForwardSpec> forwards;
+  bool operator==(const NatSpec&) const = default;
+};
+
 struct BridgeSpec {
   std::string name;  // stable id of the network across applies
   std::vector<BridgeMember> members;
@@ -74,6 +94,7 @@ struct BridgeSpec {
   uint32_t fdb_max_entries = 4096;  // learned entries; static ones do not count
   std::vector<StaticMac> static_macs;
   std::optional<RouterInterfaceSpec> router;  // set: a routed network
+  std::optional<NatSpec> nat;                  // set (with router): a routed network behind NAT
 };
 
 struct SwitchSpec {

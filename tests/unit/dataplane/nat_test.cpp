@@ -1,0 +1,120 @@
+// NAT with real kernel stacks: a host behind a NAT network reaches a server on the uplink network
+// over ICMP, UDP and TCP, and the server sees the uplink gateway's address; a port forward reaches a
+// server behind the NAT; the inside address itself is not reachable from outside.
+#include <gtest/gtest.h>
+
+#include "shared_dataplane.hpp"
+
+namespace edgegw::dataplane::test {
+namespace {
+
+constexpr uint32_t ip4(uint32_t a, uint32_t b, uint32_t c, uint32_t d) { return a << 24 | b << 16 | c << 8 | d; }
+
+// A one-shot Python server in a namespace: answers one UDP datagram or TCP connection with the
+// peer's address, and prints that address.
+std::string echo_server(const Host& h, const std::string& proto, int port) {
+  const std::string body =
+      proto == "udp"
+          ? "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0'," + std::to_string(port) +
+                "));s.settimeout(8);d,a=s.recvfrom(100);s.sendto(a[0].encode(),a);print(a[0],flush=True)"
+          : "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0'," +
+                std::to_string(port) +
+                "));s.listen(1);s.settimeout(8);c,a=s.accept();c.sendall(a[0].encode());c.close();print(a[0],flush=True)";
+  return "ip netns exec " + h.ns + " /usr/bin/python3 -c \"import socket;" + body + "\"";
+}
+
+// A client that sends "hi" and prints what comes back (the address the server saw).
+std::string client(const Host& h, const std::string& proto, const std::string& ip, int port) {
+  const std::string body =
+      proto == "udp"
+          ? "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(3);s.sendto(b'hi',('" + ip + "'," +
+                std::to_string(port) + "));print(s.recvfrom(100)[0].decode())"
+          : "s=socket.create_connection(('" + ip + "'," + std::to_string(port) + "),3);print(s.recv(100).decode())";
+  return "ip netns exec " + h.ns + " /usr/bin/python3 -c \"import socket;" + body + "\"";
+}
+
+class NatTest : public DataplaneTest {
+ protected:
+  void SetUp() override {
+    DataplaneTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    inside_ = &topo_.add_host("192.168.61.10/24");
+    server_ = &topo_.add_host("10.213.41.10/24");
+    ASSERT_EQ(sh("ip -n " + inside_->ns + " route add default via 192.168.61.1"), 0);
+    // The server routes everything via the switch, which lets nothing in to the inside address.
+    ASSERT_EQ(sh("ip -n " + server_->ns + " route add default via 10.213.41.1"), 0);
+    for (const Host* h : {inside_, server_}) {
+      // TCP through af_packet needs checksums computed by the sender (no offload to a real NIC).
+      ASSERT_EQ(sh("ip netns exec " + h->ns + " ethtool -K " + h->host_if + " tx off >/dev/null"), 0);
+    }
+    BridgeSpec wan = bridge("wan", {"pw"});
+    wan.router = RouterInterfaceSpec{ip4(10, 213, 41, 1), 24, {0x02, 0xe9, 0, 0, 0x41, 1}};
+    BridgeSpec guests = bridge("guests", {"pg"});
+    guests.router = RouterInterfaceSpec{ip4(192, 168, 61, 1), 24, {0x02, 0xe9, 0, 0, 0x61, 1}};
+    guests.nat = NatSpec{"wan", 4096, 256, {{6, 8080, ip4(192, 168, 61, 10), 80}}};
+    auto r = dp_->apply(SwitchSpec{{af_packet_port("pg", *inside_), af_packet_port("pw", *server_)}, {wan, guests}});
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    std::string out;
+    ASSERT_EQ(sh("ip netns exec " + inside_->ns + " ping -n -c 1 -W 2 192.168.61.1", &out), 0) << out;
+    ASSERT_EQ(sh("ip netns exec " + server_->ns + " ping -n -c 1 -W 2 10.213.41.1", &out), 0) << out;
+  }
+
+  // Runs `server` in the background, then `client`; returns what each printed.
+  static std::pair<std::string, std::string> exchange(const std::string& server, const std::string& client_cmd) {
+    const std::string file = "/tmp/egw-nat-" + std::to_string(::getpid()) + ".out";
+    sh("(" + server + " > " + file + " 2>&1 &) ; sleep 0.5");
+    std::string client_out;
+    sh(client_cmd, &client_out);
+    std::string server_out;
+    for (int i = 0; i < 50 && server_out.empty(); ++i) {
+      sh("sleep 0.1; cat " + file, &server_out);
+    }
+    sh("rm -f " + file);
+    return {server_out, client_out};
+  }
+
+  static int sh(const std::string& command, std::string* out = nullptr) { return Topology::run(command, out); }
+
+  Topology topo_;
+  const Host* inside_ = nullptr;
+  const Host* server_ = nullptr;
+};
+
+TEST_F(NatTest, InsideHostReachesTheServerAsTheUplinkAddress) {
+  std::string out;
+  ASSERT_EQ(sh("ip netns exec " + inside_->ns + " ping -n -c 3 -i 0.2 -W 2 10.213.41.10", &out), 0) << out;
+  EXPECT_NE(out.find("3 received"), std::string::npos) << out;
+
+  auto [udp_server, udp_client] = exchange(echo_server(*server_, "udp", 9999), client(*inside_, "udp", "10.213.41.10", 9999));
+  EXPECT_NE(udp_server.find("10.213.41.1"), std::string::npos) << "the server saw: " << udp_server;
+  EXPECT_EQ(udp_server.find("192.168.61"), std::string::npos) << udp_server;
+  EXPECT_NE(udp_client.find("10.213.41.1"), std::string::npos) << "the reply came back: " << udp_client;
+
+  auto [tcp_server, tcp_client] = exchange(echo_server(*server_, "tcp", 9998), client(*inside_, "tcp", "10.213.41.10", 9998));
+  EXPECT_NE(tcp_server.find("10.213.41.1"), std::string::npos) << tcp_server;
+  EXPECT_NE(tcp_client.find("10.213.41.1"), std::string::npos) << tcp_client;
+
+  const std::vector<NetworkStatus> nets = dp_->networks();
+  ASSERT_EQ(nets.size(), 2u);
+  EXPECT_GE(nets[1].nat_sessions, 3u) << "ICMP, UDP and TCP sessions";
+}
+
+TEST_F(NatTest, PortForwardReachesTheInsideServerAndTheInsideAddressIsNotReachable) {
+  auto [server, client_out] = exchange(echo_server(*inside_, "tcp", 80), client(*server_, "tcp", "10.213.41.1", 8080));
+  EXPECT_NE(server.find("10.213.41.10"), std::string::npos) << "the inside server sees the real client: " << server;
+  EXPECT_NE(client_out.find("10.213.41.10"), std::string::npos) << client_out;
+
+  // Straight to the inside address (the server's default route points at the switch): dropped.
+  const PortStatus before = port_status(*dp_, "pw");
+  std::string out;
+  EXPECT_NE(sh("ip netns exec " + server_->ns + " ping -n -c 2 -i 0.2 -W 1 192.168.61.10", &out), 0) << out;
+  const PortStatus after = port_status(*dp_, "pw");
+  EXPECT_EQ(after.counters.drops[static_cast<unsigned>(DropReason::nat_no_session)] -
+                before.counters.drops[static_cast<unsigned>(DropReason::nat_no_session)],
+            2u);
+  // Nothing to the external address without a session or a forward either.
+  EXPECT_NE(sh(client(*server_, "udp", "10.213.41.1", 5353), &out), 0) << out;
+}
+
+}  // namespace
+}  // namespace edgegw::dataplane::test
