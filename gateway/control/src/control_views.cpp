@@ -109,6 +109,11 @@ json network_json(const NetworkConfig& network, const std::vector<dataplane::Por
           {"gateway", network.gateway ? json(format_ipv4(*network.gateway)) : json(nullptr)},
           {"nat_uplink", network.nat ? json(network.nat->uplink) : json(nullptr)},
           {"nat_sessions", status != nullptr ? status->nat_sessions : 0},
+          {"nat_refused",
+           network.nat ? json{{"table_full", status != nullptr ? status->nat_table_full : 0},
+                              {"host_limit", status != nullptr ? status->nat_host_limit : 0},
+                              {"no_port", status != nullptr ? status->nat_no_port : 0}}
+                       : json(nullptr)},
           {"router_mac", network.mode == NetworkMode::routed || network.mode == NetworkMode::nat
                              ? json(format_mac(network.router_mac.value_or(default_router_mac(network.name))))
                              : json(nullptr)},

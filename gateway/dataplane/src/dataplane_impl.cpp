@@ -262,6 +262,10 @@ std::vector<NetworkStatus> DataplaneImpl::networks() const {
     if (b.nat) {
       if (auto it = nat_tables_.find(b.nat->uplink); it != nat_tables_.end() && it->second.table) {
         n.nat_sessions = it->second.table->size();
+        const netproto::NatCounters c = it->second.table->counters();
+        n.nat_table_full = c.table_full;
+        n.nat_host_limit = c.host_limit;
+        n.nat_no_port = c.no_port;
       }
     }
     out.push_back(std::move(n));

@@ -47,16 +47,20 @@ class NatTest : public DataplaneTest {
       // TCP through af_packet needs checksums computed by the sender (no offload to a real NIC).
       ASSERT_EQ(sh("ip netns exec " + h->ns + " ethtool -K " + h->host_if + " tx off >/dev/null"), 0);
     }
+    apply_site(256);
+    std::string out;
+    ASSERT_EQ(sh("ip netns exec " + inside_->ns + " ping -n -c 1 -W 2 192.168.61.1", &out), 0) << out;
+    ASSERT_EQ(sh("ip netns exec " + server_->ns + " ping -n -c 1 -W 2 10.213.41.1", &out), 0) << out;
+  }
+
+  void apply_site(uint32_t per_host) {
     BridgeSpec wan = bridge("wan", {"pw"});
     wan.router = RouterInterfaceSpec{ip4(10, 213, 41, 1), 24, {0x02, 0xe9, 0, 0, 0x41, 1}};
     BridgeSpec guests = bridge("guests", {"pg"});
     guests.router = RouterInterfaceSpec{ip4(192, 168, 61, 1), 24, {0x02, 0xe9, 0, 0, 0x61, 1}};
-    guests.nat = NatSpec{"wan", 4096, 256, {{6, 8080, ip4(192, 168, 61, 10), 80}}};
+    guests.nat = NatSpec{"wan", 4096, per_host, {{6, 8080, ip4(192, 168, 61, 10), 80}}};
     auto r = dp_->apply(SwitchSpec{{af_packet_port("pg", *inside_), af_packet_port("pw", *server_)}, {wan, guests}});
     ASSERT_TRUE(r.ok()) << r.error().to_string();
-    std::string out;
-    ASSERT_EQ(sh("ip netns exec " + inside_->ns + " ping -n -c 1 -W 2 192.168.61.1", &out), 0) << out;
-    ASSERT_EQ(sh("ip netns exec " + server_->ns + " ping -n -c 1 -W 2 10.213.41.1", &out), 0) << out;
   }
 
   // Runs `server` in the background, then `client`; returns what each printed.
@@ -114,6 +118,24 @@ TEST_F(NatTest, PortForwardReachesTheInsideServerAndTheInsideAddressIsNotReachab
             2u);
   // Nothing to the external address without a session or a forward either.
   EXPECT_NE(sh(client(*server_, "udp", "10.213.41.1", 5353), &out), 0) << out;
+}
+
+TEST_F(NatTest, SessionsBeyondTheHostLimitAreRefusedAndCounted) {
+  apply_site(2);  // a new limit: a new table
+  // Three UDP flows (distinct destination ports) from one inside host: the third needs a third session.
+  std::string out;
+  ASSERT_EQ(sh("ip netns exec " + inside_->ns +
+                   " /usr/bin/python3 -c \"import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
+                   "[s.sendto(b'x',('10.213.41.10',p)) for p in (7001,7002,7003)]\"",
+               &out),
+            0)
+      << out;
+  ASSERT_TRUE(wait_until([&] { return dp_->networks().at(1).nat_host_limit == 1; })) << "host limit not counted";
+  const std::vector<NetworkStatus> nets = dp_->networks();
+  EXPECT_EQ(nets[1].nat_sessions, 2u);
+  EXPECT_EQ(nets[1].nat_table_full, 0u);
+  const PortStatus pg = port_status(*dp_, "pg");
+  EXPECT_EQ(pg.counters.drops[static_cast<unsigned>(DropReason::nat_limit)], 1u);
 }
 
 }  // namespace

@@ -99,6 +99,10 @@ struct NetworkStatus {
   uint32_t fdb_max_entries = 0;
   uint32_t neighbors = 0;          // routed networks: resolved ARP entries of the gateway
   uint32_t nat_sessions = 0;       // NAT networks: sessions in the table of their uplink
+  // ... and the sessions that table refused, by why (shared by the NAT networks of one uplink)
+  uint64_t nat_table_full = 0;
+  uint64_t nat_host_limit = 0;
+  uint64_t nat_no_port = 0;
 };
 
 struct FdbEntryStatus {
