@@ -276,6 +276,13 @@ std::string format_network(const json& n) {
     fields.push_back({"gateway", str(n, "gateway") + " (" + str(n, "router_mac") + "), " +
                                      std::to_string(num(n, "neighbors")) + " neighbors resolved"});
   }
+  if (n.is_object() && n.contains("nat_uplink") && n["nat_uplink"].is_string()) {
+    const json refused = n.contains("nat_refused") ? n["nat_refused"] : json();
+    fields.push_back({"nat", "via " + str(n, "nat_uplink") + ", " + std::to_string(num(n, "nat_sessions")) +
+                                 " sessions; refused: " + std::to_string(num(refused, "table_full")) + " table full, " +
+                                 std::to_string(num(refused, "host_limit")) + " host limit, " +
+                                 std::to_string(num(refused, "no_port")) + " no port"});
+  }
   std::string out = key_values(fields);
   std::vector<std::vector<std::string>> members;
   const json member_list = n.is_object() && n.contains("members") ? n["members"] : json();

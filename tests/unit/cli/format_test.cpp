@@ -117,6 +117,24 @@ TEST(Format, NetworkShow) {
             "02:00:00:00:00:77  vm1       10    100  learned  1m 15s\n");
 }
 
+TEST(Format, NetworkShowOfANatNetwork) {
+  const json network = json::parse(R"({"name":"guests","mode":"nat","subnet":"192.168.60.0/24",
+    "fdb_entries":0,"fdb_max_entries":4096,"fdb_aging_s":300,"members_up":0,"members":[],"fdb":[],
+    "gateway":"192.168.60.1","router_mac":"02:e9:00:00:60:01","neighbors":3,"nat_uplink":"wan",
+    "nat_sessions":17,"nat_refused":{"table_full":0,"host_limit":2,"no_port":0}})");
+  EXPECT_EQ(format_network(network),
+            "network  guests\n"
+            "mode     nat\n"
+            "subnet   192.168.60.0/24\n"
+            "fdb      0 of 4096 learned, aging 300s\n"
+            "gateway  192.168.60.1 (02:e9:00:00:60:01), 3 neighbors resolved\n"
+            "nat      via wan, 17 sessions; refused: 0 table full, 2 host limit, 0 no port\n"
+            "\n"
+            "MEMBER  VLAN  OUTER  ROLE  STATE\n"
+            "\n"
+            "MAC  PORT  VLAN  OUTER  TYPE  AGE\n");
+}
+
 TEST(Format, Durations) {
   EXPECT_EQ(format_duration(0), "0s");
   EXPECT_EQ(format_duration(65), "1m 5s");
