@@ -6,25 +6,20 @@
 #include <algorithm>
 #include <cstring>
 
+#include "edgegw/netproto/checksum.hpp"
 #include "pipeline.hpp"
 
 namespace edgegw::dataplane {
 namespace {
+
+using netproto::load_be32;
+using netproto::store_be16;
 
 // unicast_member(): the destination is a static MAC whose port is down.
 constexpr uint16_t kStaticDown = 0xfffe;
 constexpr uint16_t kPcpMask = 0xe000;
 // No MAC: mac_key() is 48 bits wide, so this never equals one.
 constexpr uint64_t kNoMac = ~uint64_t{0};
-
-inline uint32_t load_be32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
-
-inline void put_be16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
 
 // Pushes the member's tags in front of the ethertype of an mbuf nobody else references. The inner
 // tag keeps the PCP the frame arrived with; the outer (S-tag) gets PCP 0. False when the mbuf has
@@ -36,12 +31,12 @@ inline bool push_tags(const SnapshotMember& member, rte_mbuf* m) {
   std::memmove(eth, eth + member.tag_bytes, 2 * RTE_ETHER_ADDR_LEN);
   uint8_t* tag = eth + 2 * RTE_ETHER_ADDR_LEN;
   if (member.outer_vlan != 0) {
-    put_be16(tag, kTpidStag);
-    put_be16(tag + 2, member.outer_vlan);
+    store_be16(tag, kTpidStag);
+    store_be16(tag + 2, member.outer_vlan);
     tag += kVlanTagLen;
   }
-  put_be16(tag, kTpidCtag);
-  put_be16(tag + 2, static_cast<uint16_t>((m->vlan_tci & kPcpMask) | member.vlan));
+  store_be16(tag, kTpidCtag);
+  store_be16(tag + 2, static_cast<uint16_t>((m->vlan_tci & kPcpMask) | member.vlan));
   return true;
 }
 

@@ -63,19 +63,20 @@ bool NeighborTable::learn(uint32_t ip, uint64_t mac, uint64_t now, uint64_t agin
   return true;
 }
 
-bool NeighborTable::should_request(uint32_t ip, uint64_t now, uint64_t refresh, uint64_t interval, uint64_t aging) {
+uint64_t NeighborTable::resolve(uint32_t ip, uint64_t now, uint64_t refresh, uint64_t interval, uint64_t aging,
+                                bool* ask) {
   Slot* s = find(ip);
   if (s == nullptr) {
     s = claim(ip, now, aging);
-    if (s == nullptr) return false;  // full of live entries: the caller drops and counts
-    write(*s, ip, 0, 0, now);
-    return true;
+    *ask = s != nullptr;  // full of live entries: nothing to ask with; the caller drops and counts
+    if (s != nullptr) write(*s, ip, 0, 0, now);
+    return 0;
   }
-  const bool resolved_and_fresh = s->mac != 0 && age(s->last_seen, now) < refresh;
-  if (resolved_and_fresh) return false;
-  if (s->requested != 0 && age(s->requested, now) < interval) return false;
-  put(s->requested, now);
-  return true;
+  const bool resolved = s->mac != 0;
+  const uint64_t since_seen = age(s->last_seen, now);
+  *ask = !(resolved && since_seen < refresh) && (s->requested == 0 || age(s->requested, now) >= interval);
+  if (*ask) put(s->requested, now);
+  return resolved && since_seen < aging ? s->mac : 0;
 }
 
 void NeighborTable::sweep(uint64_t now, uint64_t aging, uint32_t budget) {

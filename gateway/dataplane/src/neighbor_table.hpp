@@ -48,10 +48,11 @@ class NeighborTable {
     return s != nullptr && s->mac != 0 && age(s->last_seen, now) < aging ? s->mac : 0;
   }
 
-  // Worker: whether to send an ARP request for `ip` now: it is unresolved, or resolved but older
-  // than `refresh`, and no request for it went out in the last `interval`. Records the request
-  // (creating an unresolved slot when there is room). False when nothing needs asking.
-  bool should_request(uint32_t ip, uint64_t now, uint64_t refresh, uint64_t interval, uint64_t aging);
+  // Worker, once per routed packet (one probe): the MAC of a live entry for `ip`, or 0; and in
+  // *ask whether to send an ARP request now: the address is unresolved, or resolved but older than
+  // `refresh`, and no request for it went out in the last `interval`. A request is recorded
+  // (creating an unresolved slot when there is room; none when the table is full of live entries).
+  uint64_t resolve(uint32_t ip, uint64_t now, uint64_t refresh, uint64_t interval, uint64_t aging, bool* ask);
 
   // Worker: removes up to `budget` slots' worth of expired entries (and stale unresolved ones).
   void sweep(uint64_t now, uint64_t aging, uint32_t budget);

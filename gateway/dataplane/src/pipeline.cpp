@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "edgegw/netproto/checksum.hpp"
 #include "pipeline.hpp"
 
 #include "capture_tap.hpp"
@@ -19,7 +20,7 @@ namespace {
 constexpr uint16_t kPrefetchAhead = 4;
 constexpr uint16_t kVidMask = 0x0fff;
 
-inline uint16_t be16_at(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+using netproto::load_be16;
 inline bool is_tpid(uint16_t type) { return type == kTpidCtag || type == kTpidStag; }
 
 // What the parser found in a frame's first segment.
@@ -36,14 +37,14 @@ struct Tags {
 inline Tags parse_tags(const uint8_t* eth, uint32_t len) {
   Tags t;
   if (len < kEthHeaderLen) return t;
-  const uint16_t type = be16_at(eth + 12);
+  const uint16_t type = load_be16(eth + 12);
   if (!is_tpid(type)) {
     t.complete = true;
     return t;
   }
   if (len < kEthHeaderLen + kVlanTagLen) return t;
-  const uint16_t tci1 = be16_at(eth + 14);
-  const uint16_t type2 = be16_at(eth + 16);
+  const uint16_t tci1 = load_be16(eth + 14);
+  const uint16_t type2 = load_be16(eth + 16);
   if (type2 != kTpidCtag) {
     t.complete = true;
     t.bytes = kVlanTagLen;
@@ -52,11 +53,11 @@ inline Tags parse_tags(const uint8_t* eth, uint32_t len) {
     return t;
   }
   if (len < kEthHeaderLen + 2 * kVlanTagLen) return t;
-  const uint16_t tci2 = be16_at(eth + 18);
+  const uint16_t tci2 = load_be16(eth + 18);
   t.complete = true;
   t.bytes = 2 * kVlanTagLen;
   t.inner_tci = tci2;
-  const bool third_tag = is_tpid(be16_at(eth + 20));
+  const bool third_tag = is_tpid(load_be16(eth + 20));
   const uint16_t outer = tci1 & kVidMask;
   t.key = outer == 0 || third_tag ? kTagKeyNone : tag_key(outer, tci2 & kVidMask);
   return t;

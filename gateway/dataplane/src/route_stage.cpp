@@ -195,10 +195,10 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
   }
   const RouterTimes& times = tables.router_times;
   const uint32_t next = hop->via != 0 ? hop->via : load_be32(ip + 16);
-  const uint64_t mac = out.neighbors->lookup(next, now, times.neighbor_aging);
-  if (out.neighbors->should_request(next, now, times.neighbor_refresh, times.request_interval, times.neighbor_aging)) {
-    arp_request(tables, hop->network, next, m->pool, now, in);
-  }
+  bool ask = false;
+  const uint64_t mac =
+      out.neighbors->resolve(next, now, times.neighbor_refresh, times.request_interval, times.neighbor_aging, &ask);
+  if (ask) arp_request(tables, hop->network, next, m->pool, now, in);
   if (mac == 0) {
     bump(in.drop(DropReason::no_neighbor));
     rte_pktmbuf_free(m);
