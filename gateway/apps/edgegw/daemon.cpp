@@ -16,6 +16,7 @@
 #include "edgegw/control/apply_service.hpp"
 #include "edgegw/control/control_api.hpp"
 #include "edgegw/control/ctl_server.hpp"
+#include "edgegw/control/dhcp_service.hpp"
 #include "edgegw/control/store.hpp"
 #include "edgegw/dataplane/dataplane.hpp"
 #include "edgegw/firmware/default_config.hpp"
@@ -145,8 +146,12 @@ int run_daemon(const DaemonOptions& options) {
   }
   apply_desired_file(b, apply);
 
+  control::DhcpService dhcp(*store.value(), dataplane, apply);
+  dhcp.poll();  // servers (and their stored leases) up before the first client asks
+
   asio::io_context io(1);
   control::ControlApi api(b, *store.value(), apply, dataplane);
+  api.set_dhcp(&dhcp);
   auto ctl = control::CtlServer::start(io, b.ctl_socket(), api);
   if (!ctl) {
     log::error("daemon", "ctl socket unavailable", {{"error", ctl.error().message}});
@@ -166,6 +171,7 @@ int run_daemon(const DaemonOptions& options) {
       if (ec) return;
       dataplane.reclaim();
       dataplane.capture_poll_all();  // drains capture rings into their files
+      dhcp.poll();                     // punted DHCP messages: answered within one period
       arm_reclaim();
     });
   };

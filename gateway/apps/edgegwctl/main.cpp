@@ -30,7 +30,8 @@ const char* kUsageText =
     "  port list                  ports with live counters\n"
     "  port show NAME             one port: settings, state, every counter and drop reason\n"
     "  network list               networks with members and FDB usage\n"
-    "  network show NAME          one network: members with tags and state, FDB entries\n"
+    "  network show NAME          one network: members with tags and state, FDB entries, DHCP server\n"
+    "  dhcp leases [NETWORK]      the DHCP servers' leases (bound, offered, released, declined)\n"
     "  config show                the active config document\n"
     "  config apply FILE|-        validate and apply a config document\n"
     "  config diff FILE|-         what applying FILE would change\n"
@@ -116,6 +117,9 @@ int main(int argc, char** argv) {
     req = {{"cmd", noun + ".show"}, {"name", args[2]}};
   } else if (noun == "network" && verb == "list" && args.size() == 2) {
     req = {{"cmd", "network.list"}};
+  } else if (noun == "dhcp" && verb == "leases" && (args.size() == 2 || args.size() == 3)) {
+    req = {{"cmd", "dhcp.leases"}};
+    if (args.size() == 3) req["network"] = args[2];
   } else if (noun == "config" && verb == "show" && args.size() == 2) {
     req = {{"cmd", "config.show"}};
   } else if (noun == "config" && (verb == "apply" || verb == "diff") && args.size() == 3) {
@@ -169,6 +173,8 @@ int main(int argc, char** argv) {
     std::cout << format_networks(result);
   } else if (req["cmd"] == "network.show") {
     std::cout << format_network(result);
+  } else if (req["cmd"] == "dhcp.leases") {
+    std::cout << format_dhcp_leases(result);
   } else if (req["cmd"] == "config.show") {
     if (result.is_null()) {
       std::cout << "no config applied\n";

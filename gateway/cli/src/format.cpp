@@ -283,6 +283,23 @@ std::string format_network(const json& n) {
                                  std::to_string(num(refused, "host_limit")) + " host limit, " +
                                  std::to_string(num(refused, "no_port")) + " no port"});
   }
+  if (n.is_object() && n.contains("dhcp") && n["dhcp"].is_object()) {
+    const json& d = n["dhcp"];
+    const json range = d.contains("range") ? d["range"] : json();
+    fields.push_back({"dhcp", str(range, "first") + " - " + str(range, "last") + ", " +
+                                  std::to_string(num(d, "leases_bound")) + " leases bound, " +
+                                  std::to_string(num(d, "static_leases")) + " static, lease " +
+                                  format_duration(num(d, "lease_time_s"))});
+    uint64_t dropped = 0;
+    if (d.contains("dropped") && d["dropped"].is_object()) {
+      for (const auto& [reason, count] : d["dropped"].items()) dropped += count.is_number() ? count.get<uint64_t>() : 0;
+    }
+    fields.push_back({"dhcp replies", std::to_string(num(d, "offers")) + " offers, " + std::to_string(num(d, "acks")) +
+                                          " acks, " + std::to_string(num(d, "naks")) + " naks; " +
+                                          std::to_string(num(d, "conflicts")) + " conflicts, " +
+                                          std::to_string(num(d, "declines")) + " declines, " +
+                                          std::to_string(dropped) + " dropped"});
+  }
   std::string out = key_values(fields);
   std::vector<std::vector<std::string>> members;
   const json member_list = n.is_object() && n.contains("members") ? n["members"] : json();
@@ -307,6 +324,19 @@ std::string format_network(const json& n) {
   out += "\n" + format_table({"MAC", "PORT", "VLAN", "OUTER", "TYPE", "AGE"}, entries,
                              {false, false, true, true, false, true});
   return out;
+}
+
+std::string format_dhcp_leases(const json& leases) {
+  std::vector<std::vector<std::string>> rows;
+  if (leases.is_array()) {
+    for (const json& l : leases) {
+      const int64_t left = num(l, "expires_in_s");
+      rows.push_back({str(l, "network"), str(l, "ip"), str(l, "mac"), str(l, "state"),
+                      left > 0 ? format_duration(left) : "-", str(l, "hostname")});
+    }
+  }
+  return format_table({"NETWORK", "IP", "MAC", "STATE", "EXPIRES IN", "HOSTNAME"}, rows,
+                      {false, false, false, false, true, false});
 }
 
 }  // namespace edgegw::cli

@@ -75,6 +75,21 @@ Json network_json(const NetworkConfig& network) {
                       {"max_sessions_per_host", network.nat->max_sessions_per_host},
                       {"port_forwards", forwards}};
   }
+  if (network.dhcp) {
+    const NetworkDhcpConfig& d = *network.dhcp;
+    Json dns = Json::array();
+    for (uint32_t server : d.dns) dns.push_back(format_ipv4(server));
+    Json leases = Json::array();
+    for (const DhcpStaticLeaseConfig& l : d.static_leases) {
+      leases.push_back(Json{{"mac", format_mac(l.mac)}, {"ip", format_ipv4(l.ip)}});
+    }
+    out["dhcp"] = Json{{"range", Json{{"first", format_ipv4(d.range_first)}, {"last", format_ipv4(d.range_last)}}},
+                       {"lease_time_s", d.lease_time_s},
+                       {"dns", dns},
+                       {"domain", d.domain},
+                       {"mtu", d.mtu},
+                       {"static_leases", leases}};
+  }
   return out;
 }
 

@@ -29,7 +29,8 @@ NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
   NetworkConfig network;
   if (!expect_object(json, at)) return network;
   ObjectReader object(json, at,
-                      {"name", "mode", "ports", "static_macs", "subnet", "fdb", "gateway", "router_mac", "nat"}, issues_);
+                      {"name", "mode", "ports", "static_macs", "subnet", "fdb", "gateway", "router_mac", "nat", "dhcp"},
+                      issues_);
 
   // How other issues name this network; a bad name is reported once, at its own field.
   std::string label = "another network";
@@ -66,6 +67,7 @@ NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
   network.fdb = read_fdb(object.optional("fdb"));
   read_router(object, mode, label, members, network);
   read_nat(object, mode, label, network);
+  read_dhcp(object, mode, members, network);
   return network;
 }
 

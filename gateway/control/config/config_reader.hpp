@@ -3,6 +3,7 @@
 // members, tags, static MACs, subnets and the rules of each mode). Internal to edgegw_config.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -102,6 +103,12 @@ class ConfigReader {
                 NetworkConfig& out);
   PortForwardConfig read_port_forward(const Json& json, const Location& at, const std::string& uplink,
                                       const NetworkConfig& network);
+  // config_dhcp.cpp
+  void read_dhcp(const ObjectReader& object, std::optional<NetworkMode> mode, const std::vector<ReadMember>& members,
+                 NetworkConfig& out);
+  // Clears `usable` when an entry could not be read whole (the pool is then not judged as a whole).
+  std::vector<DhcpStaticLeaseConfig> read_static_leases(const Field& field, std::map<std::string, Location>& places,
+                                                        bool& usable);
   // config_networks.cpp, after every network (routes name next hops on routed networks, NAT
   // networks name their uplinks).
   void read_routes(const Field& field, GatewayConfig& config);

@@ -94,7 +94,10 @@ json ControlApi::status() const {
               {"icmp_echo_replies", dp.router.icmp_echo_replies},
               {"icmp_errors", dp.router.icmp_errors},
               {"icmp_rate_limited", dp.router.icmp_rate_limited},
-              {"neighbor_table_full", dp.router.neighbor_table_full}}}}},
+              {"neighbor_table_full", dp.router.neighbor_table_full},
+              {"punted", dp.router.punted},
+              {"injected", dp.router.injected},
+              {"inject_stale", dp.router.inject_stale}}}}},
           {"counters",
            {{"config.applied", ac.applied},
             {"config.rejected_invalid", ac.rejected_invalid},
@@ -167,6 +170,16 @@ json ControlApi::handle(const json& req, ConfigSource source, const std::string&
                                                          wanted + "'", "/name"));
     }
     return {{"ok", true}, {"result", *shown}};
+  }
+  if (name == "dhcp.leases") {
+    const json* n = arg(req, "network");
+    if (n && !n->is_string()) return bad("/network", "must be a string naming the network");
+    const std::string network = n ? n->get<std::string>() : "";
+    json leases = dhcp_leases(network);
+    if (!network.empty() && leases.is_null()) {
+      return reply_error(make_error(Errc::not_found, "network '" + network + "' has no DHCP server", "/network"));
+    }
+    return {{"ok", true}, {"result", leases}};
   }
   if (name == "config.show") return {{"ok", true}, {"result", config_show()}};
   if (name == "config.history") {

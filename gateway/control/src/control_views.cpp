@@ -196,7 +196,10 @@ nlohmann::json ControlApi::networks() const {
   if (!active) return out;
   const std::vector<dataplane::PortStatus> ports = dataplane_.ports();
   const std::vector<dataplane::NetworkStatus> statuses = dataplane_.networks();
-  for (const NetworkConfig& network : active->networks) out.push_back(views::network_json(network, ports, statuses));
+  for (const NetworkConfig& network : active->networks) {
+    out.push_back(views::network_json(network, ports, statuses));
+    add_dhcp(out.back());
+  }
   return out;
 }
 
@@ -204,8 +207,15 @@ std::optional<nlohmann::json> ControlApi::network_show(const std::string& name) 
   const std::optional<GatewayConfig>& active = apply_.active();
   const NetworkConfig* network = active ? active->find_network(name) : nullptr;
   if (network == nullptr) return std::nullopt;
-  return views::network_detail_json(*network, *active, dataplane_.ports(), dataplane_.networks(),
-                                    dataplane_.fdb(name));
+  nlohmann::json out = views::network_detail_json(*network, *active, dataplane_.ports(), dataplane_.networks(),
+                                                  dataplane_.fdb(name));
+  add_dhcp(out);
+  nlohmann::json neighbors = nlohmann::json::array();
+  for (const dataplane::NeighborStatus& n : dataplane_.neighbors(name)) {
+    neighbors.push_back({{"ip", format_ipv4(n.ip)}, {"mac", n.mac}, {"age_s", n.age_s}});
+  }
+  out["neighbor_entries"] = neighbors;
+  return out;
 }
 
 }  // namespace edgegw::control

@@ -81,7 +81,8 @@ dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCo
     if ((network.mode == NetworkMode::routed || network.mode == NetworkMode::nat) && network.gateway &&
         network.subnet) {
       b.router = dataplane::RouterInterfaceSpec{*network.gateway, network.subnet->length,
-                                                network.router_mac.value_or(default_router_mac(network.name))};
+                                                network.router_mac.value_or(default_router_mac(network.name)),
+                                                network.dhcp.has_value()};
     }
     if (network.mode == NetworkMode::nat && network.nat) {
       dataplane::NatSpec nat;

@@ -39,6 +39,18 @@
 //                  Not a foreign key: rejected versions are audited but never stored.
 //   detail         TEXT. Human-readable specifics: the first validation issue, the error, the
 //                  hash, "to version N" for a rollback.
+//
+// dhcp_leases (since schema 3): the lease table of each routed network's DHCP server, one row per
+//   address that has a record (bound, released or declined; offers are written too but load back
+//   as expired hints). Written before the reply that hands out or changes a lease is sent, so a
+//   restart never forgets a lease a client holds.
+//   network        TEXT. The network's name (the server's identity across applies).
+//   ip             INTEGER. The address, host byte order. With network, the primary key.
+//   mac            TEXT. The client's hardware address, "xx:xx:xx:xx:xx:xx".
+//   client_id      TEXT. DHCP option 61 in lowercase hex, "" when the client sent none.
+//   hostname       TEXT. Option 12 as the client sent it, "" when none.
+//   state          TEXT. offered | bound | released | declined (netproto::DhcpLeaseState).
+//   expires_at_s   INTEGER. Unix seconds when the lease, offer or quarantine ends.
 #include "schema.hpp"
 
 #include <string>
@@ -83,6 +95,21 @@ ALTER TABLE config_versions ADD COLUMN actor TEXT NOT NULL DEFAULT '';
 ALTER TABLE config_versions ADD COLUMN applied_at_ms INTEGER NOT NULL DEFAULT 0;
 UPDATE config_versions SET applied_at_ms = created_at_ms WHERE status IN ('applied', 'superseded');
 ALTER TABLE audit_log ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+)sql"},
+    // Schema 3: the DHCP servers of routed networks keep their leases here, so a restarted gateway
+    // gives every client the address it had (and renews it) instead of handing it to someone else.
+    {3, "DHCP leases",
+     R"sql(
+CREATE TABLE dhcp_leases (
+  network      TEXT    NOT NULL,
+  ip           INTEGER NOT NULL,
+  mac          TEXT    NOT NULL,
+  client_id    TEXT    NOT NULL DEFAULT '',
+  hostname     TEXT    NOT NULL DEFAULT '',
+  state        TEXT    NOT NULL CHECK (state IN ('offered', 'bound', 'released', 'declined')),
+  expires_at_s INTEGER NOT NULL,
+  PRIMARY KEY (network, ip)
+) WITHOUT ROWID;
 )sql"},
 };
 

@@ -86,8 +86,14 @@ Result<bool> Statement::step() {
 Result<void> Statement::run() {
   for (;;) {
     Result<bool> row = step();
-    if (!row) return row.error();
-    if (!*row) return {};
+    if (!row) {
+      sqlite3_reset(stmt_);
+      return row.error();
+    }
+    if (!*row) {
+      sqlite3_reset(stmt_);
+      return {};
+    }
   }
 }
 

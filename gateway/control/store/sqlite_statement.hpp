@@ -39,7 +39,8 @@ class Statement {
 
   // true: a row is ready to read; false: the statement is done.
   Result<bool> step();
-  // Steps to the end, for statements that return no rows (INSERT, UPDATE).
+  // Steps to the end, for statements that return no rows (INSERT, UPDATE), then resets the
+  // statement so it can be bound and run again (bindings are replaced by the next bind()).
   Result<void> run();
 
   int64_t column_int64(int column) const;

@@ -12,6 +12,7 @@
 namespace edgegw::dataplane {
 namespace {
 
+using netproto::load_be16;
 using netproto::load_be32;
 using netproto::store_be16;
 
@@ -67,14 +68,28 @@ inline void release_mac(MacCounts& counts, const FdbPortRef& ref) {
 // of the same destination finds the same entry unless a learn in between changed the table: any
 // learn other than a refresh forgets the destination. A refused learn (fdb_full, mac_limit) is not
 // remembered, so every frame it refuses is counted.
-// Whether an untagged frame in a routed network is for the router: unicast to its MAC, or an ARP
-// request (broadcast) asking for its address. Other broadcasts and ARP are bridged as usual.
+// Whether a broadcast frame is a DHCP client's message to a server (IPv4, UDP to port 67).
+inline bool is_dhcp_to_server(const rte_mbuf* m, const uint8_t* eth) {
+  constexpr uint32_t kUdpHeaderLen = 8;
+  if (eth[12] != 0x08 || eth[13] != 0x00 || m->data_len < kEthHeaderLen + 20 + kUdpHeaderLen) return false;
+  const uint8_t* ip = eth + kEthHeaderLen;
+  const uint32_t ihl = (ip[0] & 0x0fu) * 4;
+  return ip[9] == 17 && ihl >= 20 && m->data_len >= kEthHeaderLen + ihl + kUdpHeaderLen &&
+         load_be16(ip + ihl + 2) == 67;
+}
+
+// Whether an untagged frame in a routed network is for the router: unicast to its MAC, an ARP
+// request (broadcast) asking for its address, or a broadcast DHCP message when the gateway serves
+// DHCP (not flooded on: the gateway is the network's server). Other broadcasts and ARP are bridged
+// as usual.
 inline bool for_router(const SnapshotNetwork& net, const rte_mbuf* m, const uint8_t* eth) {
   if (!net.routed) return false;
   if ((eth[0] & 1) == 0) return mac_key(eth) == net.router_mac;
   constexpr uint32_t kArpTargetIp = kEthHeaderLen + 24;
-  return eth[12] == 0x08 && eth[13] == 0x06 && m->data_len >= kArpTargetIp + 4 &&
-         load_be32(eth + kArpTargetIp) == net.router_ip;
+  if (eth[12] == 0x08 && eth[13] == 0x06) {
+    return m->data_len >= kArpTargetIp + 4 && load_be32(eth + kArpTargetIp) == net.router_ip;
+  }
+  return net.dhcp && is_dhcp_to_server(m, eth);
 }
 
 void BridgeStage::process(const Snapshot& tables, Burst& burst, uint64_t now, Burst& to_router) {

@@ -45,6 +45,11 @@ struct WorkerCounters {
   Counter icmp_errors{0};
   Counter icmp_rate_limited{0};
   Counter neighbor_table_full{0};
+  Counter punted{0};
+  Counter injected{0};
+  Counter inject_stale{0};
+  // Drops of frames the switch itself sends (injected by the control plane): no ingress port.
+  PortCounterCells local;
 };
 
 // Adds one worker's cells for a port into `out` (relaxed reads; a sum may be a few packets stale).

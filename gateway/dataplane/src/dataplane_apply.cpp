@@ -192,6 +192,8 @@ std::unique_ptr<Snapshot> DataplaneImpl::compile(Retired* retired) {
   }
   compile_memberships(*snap, desired_.bridges, index_of_port);
   compile_routing(*snap, retired);
+  snap->punt = punt_ring_;
+  name_members(*snap, index_of_port);
   return snap;
 }
 

@@ -87,3 +87,25 @@ std::vector<FdbEntryStatus> DataplaneImpl::fdb(const std::string& network) const
 }
 
 }  // namespace edgegw::dataplane
+
+namespace edgegw::dataplane {
+
+std::vector<NeighborStatus> DataplaneImpl::neighbors(const std::string& network) const {
+  std::vector<NeighborStatus> out;
+  auto it = neighbors_.find(network);
+  if (it == neighbors_.end() || !it->second.table) return out;
+  std::vector<NeighborTable::Entry> entries;
+  it->second.table->read_entries(&entries);
+  const uint64_t now = rte_get_tsc_cycles();
+  for (const NeighborTable::Entry& e : entries) {
+    NeighborStatus n;
+    n.ip = e.ip;
+    if (e.mac != 0) n.mac = mac_text(e.mac);
+    n.age_s = e.last_seen != 0 && now > e.last_seen && tsc_hz_ != 0 ? static_cast<uint32_t>((now - e.last_seen) / tsc_hz_) : 0;
+    out.push_back(std::move(n));
+  }
+  std::sort(out.begin(), out.end(), [](const NeighborStatus& a, const NeighborStatus& b) { return a.ip < b.ip; });
+  return out;
+}
+
+}  // namespace edgegw::dataplane

@@ -95,6 +95,10 @@ Result<void> DataplaneImpl::init() {
     return make_error(Errc::dpdk, "RCU setup failed");
   }
 
+  if (auto r = open_punt_rings(); !r) {
+    stop();
+    return r.error();
+  }
   counters_ = std::make_unique<WorkerCounters>();
   tx_ = std::make_unique<TxBuffers>();
   current_owned_ = std::make_unique<Snapshot>();
@@ -118,6 +122,7 @@ Result<void> DataplaneImpl::init() {
   captures_ = std::make_unique<CaptureRegistry>(rcu_, *capture_slots_, tsc_hz_,
                                                 options_.max_mtu + kEthHeaderLen + 2 * kVlanTagLen);
   worker_->capture = capture_slots_.get();
+  worker_->inject = inject_ring_;
   tx_->capture = capture_slots_.get();
   if (int rc = rte_eal_remote_launch(worker_main, worker_.get(), worker_lcore_); rc != 0) {
     stop();
@@ -155,6 +160,7 @@ void DataplaneImpl::stop() {
   }
   current_.store(nullptr, std::memory_order_release);
   current_owned_.reset();
+  close_punt_rings();
   fdbs_.clear();
   if (rcu_ != nullptr) rte_free(rcu_);
   rcu_ = nullptr;
@@ -288,7 +294,8 @@ DataplaneStatus DataplaneImpl::status() const {
   auto read = [](const Counter& x) { return x.load(std::memory_order_relaxed); };
   s.router = RouterCounters{read(c.routed),       read(c.arp_replies),      read(c.arp_requests),
                             read(c.icmp_echo_replies), read(c.icmp_errors), read(c.icmp_rate_limited),
-                            read(c.neighbor_table_full)};
+                            read(c.neighbor_table_full), read(c.punted),  read(c.injected),
+                            read(c.inject_stale)};
   if (int tid = worker_->tid.load(std::memory_order_acquire); tid != 0) s.worker_tids.push_back(tid);
   return s;
 }

@@ -22,6 +22,7 @@
 
 struct rte_mempool;
 struct rte_rcu_qsbr;
+struct rte_ring;
 
 namespace edgegw::dataplane {
 
@@ -39,6 +40,9 @@ class DataplaneImpl final : public Dataplane {
   std::vector<NetworkStatus> networks() const override;
   std::vector<FdbEntryStatus> fdb(const std::string& network) const override;
   DataplaneStatus status() const override;
+  std::vector<NeighborStatus> neighbors(const std::string& network) const override;  // dataplane_fdb.cpp
+  std::vector<PuntedFrame> punt_receive(size_t max) override;  // dataplane_punt.cpp
+  Result<void> inject(const std::string& network, const std::vector<uint8_t>& frame) override;
   Result<uint32_t> capture_start(const CaptureRequest& request) override;  // dataplane_capture.cpp
   Result<CaptureState> capture_poll(uint32_t id) override;
   Result<CaptureState> capture_stop(uint32_t id) override;
@@ -81,6 +85,10 @@ class DataplaneImpl final : public Dataplane {
   PortCounters counters_of(uint16_t port_id) const;
   void remove_runtime_dir() const;
   CaptureRegistry::PortCheck capture_port_check() const;
+  Result<void> open_punt_rings();
+  void close_punt_rings();
+  // Records which network and port each membership of `snap` is, for punted frames.
+  void name_members(const Snapshot& snap, const std::map<std::string, uint16_t>& index_of_port);
 
   EalOptions options_;
   std::string file_prefix_;
@@ -127,6 +135,14 @@ class DataplaneImpl final : public Dataplane {
   void compile_nat(Snapshot& snap, Retired* retired);
   std::unique_ptr<MacCounts> mac_counts_;  // written by the worker, read here; lives until the EAL stops
   uint64_t generation_ = 0;
+  rte_ring* punt_ring_ = nullptr;   // worker -> control plane (see dataplane_punt.cpp)
+  rte_ring* inject_ring_ = nullptr;  // control plane -> worker
+  struct MemberNames {
+    uint64_t generation = 0;
+    std::vector<std::string> network, port;  // by membership index
+  };
+  std::deque<MemberNames> member_names_;  // of the last few snapshots, oldest first
+  uint64_t punt_unresolved_ = 0;          // punted frames of a snapshot no longer named
   uint32_t next_incarnation_ = 0;
 };
 

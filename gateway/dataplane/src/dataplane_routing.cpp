@@ -137,6 +137,7 @@ void compile_routes(Snapshot& snap, const std::vector<BridgeSpec>& bridges, cons
     net.subnet_mask = mask_of(r.prefix_length);
     net.router_mac = mac_key(r.mac.data());
     net.router_mac_bytes = r.mac;
+    net.dhcp = r.dhcp;
     net.route_mtu = 0;
     for (uint16_t k = 0; k < net.member_count; ++k) {
       const uint32_t mtu = snap.ports[snap.members[net.members[k]].port].max_frame - kEthHeaderLen;

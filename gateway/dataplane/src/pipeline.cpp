@@ -144,3 +144,22 @@ void TxStage::process(const Snapshot& tables) {
 }
 
 }  // namespace edgegw::dataplane
+
+namespace edgegw::dataplane {
+
+void Pipeline::inject(const Snapshot& tables, rte_mbuf** frames, uint16_t count, uint64_t now) {
+  for (uint16_t i = 0; i < count; ++i) {
+    rte_mbuf* m = frames[i];
+    const uint32_t network = m->hash.usr;
+    if (m->hash.fdir.hi != static_cast<uint32_t>(tables.generation) || network >= tables.networks.size()) {
+      bump(counters_.inject_stale);
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    bump(counters_.injected);
+    bridge_.forward_from_router(tables, static_cast<uint16_t>(network), m, now, counters_.local);
+  }
+  tx_.process(tables);
+}
+
+}  // namespace edgegw::dataplane

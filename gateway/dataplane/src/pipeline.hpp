@@ -106,6 +106,7 @@ class RouteStage {
                   uint32_t rest, uint64_t now, PortCounterCells& in);
   void arp_request(const Snapshot& tables, uint16_t network, uint32_t target, rte_mempool* pool, uint64_t now,
                    PortCounterCells& in);
+  void punt(const Snapshot& tables, rte_mbuf* m, PortCounterCells& in);
   static const NextHop* lookup_route(const Snapshot& tables, uint32_t dst);
   static bool nat_passed(const netproto::NatResult& r, rte_mbuf* m, PortCounterCells& in);
 
@@ -118,7 +119,7 @@ class RouteStage {
 class Pipeline {
  public:
   Pipeline(WorkerCounters& counters, TxBuffers& tx)
-      : parse_(counters), bridge_(counters, tx), route_(counters, bridge_), tx_(counters, tx) {}
+      : counters_(counters), parse_(counters), bridge_(counters, tx), route_(counters, bridge_), tx_(counters, tx) {}
 
   void run(const Snapshot& tables, Burst& burst, uint64_t now) {
     parse_.process(tables, burst, now);
@@ -127,7 +128,13 @@ class Pipeline {
     tx_.process(tables);
   }
 
+  // Frames the control plane sends as the gateway (see Dataplane::inject), each with its network's
+  // index in hash.usr and the generation of the snapshot that numbered it in hash.fdir.hi: into
+  // their networks, then transmitted. A frame numbered by another snapshot is dropped (counted).
+  void inject(const Snapshot& tables, rte_mbuf** frames, uint16_t count, uint64_t now);
+
  private:
+  WorkerCounters& counters_;
   L2ParseStage parse_;
   BridgeStage bridge_;
   RouteStage route_;

@@ -3,6 +3,7 @@
 // leave through the egress network's bridge (BridgeStage::forward_from_router).
 #include <rte_lpm.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include <algorithm>
 #include <cstring>
@@ -24,6 +25,8 @@ using netproto::store_be32;
 constexpr uint16_t kEtherArp = 0x0806;
 constexpr uint16_t kEtherIpv4 = 0x0800;
 constexpr uint8_t kProtoIcmp = 1;
+constexpr uint8_t kProtoUdp = 17;
+constexpr uint16_t kDhcpServerPort = 67;
 constexpr uint8_t kDefaultTtl = 64;
 constexpr uint32_t kArpLength = 28;
 constexpr uint32_t kMinFrame = 60;  // Ethernet minimum without FCS: frames the switch builds are padded to it
@@ -123,6 +126,12 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
   if (kEthHeaderLen + total < m->pkt_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - kEthHeaderLen - total));
 
   const SnapshotNetwork& in_net = tables.networks[tables.members[member].network];
+  // A DHCP client's message to the gateway's server (broadcast, or unicast when it renews).
+  if (in_net.dhcp && ip[9] == kProtoUdp && total >= ihl + 8 && (load_be16(ip + 6) & kIpFragmentOffset) == 0 &&
+      load_be16(ip + ihl + 2) == kDhcpServerPort) {
+    punt(tables, m, in);
+    return;
+  }
   const NextHop* hop = lookup_route(tables, load_be32(ip + 16));
   if (hop == nullptr) {
     icmp_error(tables, m, member, 3, 0, 0, now, in);  // destination net unreachable
@@ -212,6 +221,18 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
   write_mac(eth + 6, out.router_mac);
   bump(counters_.routed);
   bridge_.forward_from_router(tables, hop->network, m, now, in);
+}
+
+// To the control plane, with what it needs to tell where the frame came from: the ingress
+// membership stays in hash.usr, and the snapshot generation that numbers it goes in hash.fdir.hi.
+void RouteStage::punt(const Snapshot& tables, rte_mbuf* m, PortCounterCells& in) {
+  m->hash.fdir.hi = static_cast<uint32_t>(tables.generation);
+  if (tables.punt == nullptr || rte_ring_enqueue(tables.punt, m) != 0) {
+    bump(in.drop(DropReason::punt_full));
+    rte_pktmbuf_free(m);
+    return;
+  }
+  bump(counters_.punted);
 }
 
 const NextHop* RouteStage::lookup_route(const Snapshot& tables, uint32_t dst) {

@@ -27,6 +27,7 @@
 #include "neighbor_table.hpp"
 
 struct rte_lpm;
+struct rte_ring;
 
 namespace edgegw::dataplane {
 
@@ -100,6 +101,7 @@ struct SnapshotNetwork {
   // to router_ip come in through it).
   netproto::NatTable* nat = nullptr;
   bool nat_inside = false;
+  bool dhcp = false;  // DHCP to the gateway's server is punted to the control plane (Snapshot::punt)
 };
 
 constexpr uint32_t kNoHop = 0xffffffff;
@@ -169,6 +171,10 @@ struct Snapshot {
   std::vector<NextHop> next_hops;
   uint32_t default_hop = kNoHop;  // the default route (0.0.0.0/0), which rte_lpm cannot hold (depth 0)
   RouterTimes router_times;
+  // Frames for the control plane (DHCP to the gateway): the worker enqueues, the control plane
+  // dequeues. Owned by the data plane for the EAL's lifetime; nullptr: such frames are dropped
+  // (punt_full).
+  rte_ring* punt = nullptr;
 };
 
 }  // namespace edgegw::dataplane

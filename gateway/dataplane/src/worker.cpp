@@ -63,6 +63,15 @@ class Poller {
     return received;
   }
 
+  // Sends what the control plane queued (DHCP replies); returns how many frames that was.
+  unsigned inject(const Snapshot& tables, uint64_t now) {
+    if (ctx_.inject == nullptr) return 0;
+    const auto count = static_cast<uint16_t>(
+        rte_ring_dequeue_burst(ctx_.inject, reinterpret_cast<void**>(burst_.pkts), kBurstSize, nullptr));
+    if (count != 0) pipeline_.inject(tables, burst_.pkts, count, now);
+    return count;
+  }
+
   // Arms the wake-up sources, polls once more and, when that finds nothing, sleeps up to
   // `timeout_ns` and polls after waking. Returns what those polls received (counted as busy).
   unsigned sleep_until_traffic(const Snapshot& tables, uint64_t timeout_ns) {
@@ -109,7 +118,7 @@ int worker_main(void* arg) {
   while (!ctx.stop_requested.load(std::memory_order_relaxed)) {
     const uint64_t now = rte_get_tsc_cycles();
     const Snapshot& tables = *ctx.snapshot->load(std::memory_order_acquire);
-    if (poller.poll(tables, now) != 0) {
+    if (poller.poll(tables, now) + poller.inject(tables, now) != 0) {
       idle.on_traffic();
     } else if (unsigned nap_us = idle.on_empty_loop(); nap_us != 0) {
       // With a wake-up source on every queue the sleep lasts until traffic; otherwise it is a nap

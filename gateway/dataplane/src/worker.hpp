@@ -3,6 +3,7 @@
 #pragma once
 
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include <atomic>
 #include <cstdint>
@@ -33,6 +34,9 @@ struct WorkerContext {
   WakeSet* wake = nullptr;
   // Set up by the control plane before launch; the rx capture tap reads a port's slot per burst.
   const CaptureSlots* capture = nullptr;
+  // Set up by the control plane before launch: frames it sends as the gateway (Dataplane::inject);
+  // it enqueues, the worker dequeues once per loop.
+  rte_ring* inject = nullptr;
 
   std::atomic<bool> stop_requested{false};  // written by the control plane
   std::atomic<int> tid{0};                  // written by the worker when it starts

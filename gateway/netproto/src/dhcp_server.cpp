@@ -413,6 +413,21 @@ DhcpDecision DhcpServer::on_decline(const DhcpMessage& msg, const Client& c, uin
   return d;
 }
 
+bool DhcpServer::quarantine(uint32_t ip, uint64_t now_s) {
+  if (!in_range(ip) && !static_by_ip_.contains(ip)) return false;
+  auto [it, inserted] = by_ip_.try_emplace(ip);
+  DhcpLease& rec = it->second;
+  if (inserted) {
+    rec.ip = ip;
+  } else if (auto k = by_client_.find(record_key(rec)); k != by_client_.end() && k->second == ip) {
+    by_client_.erase(k);
+  }
+  rec.state = DhcpLeaseState::declined;
+  rec.expires_at_s = now_s + config_.decline_hold_s;
+  ++counters_.conflicts;
+  return true;
+}
+
 DhcpDecision DhcpServer::on_inform(const DhcpMessage& msg) {
   // The client configured its address itself and asks for the other parameters: no lease.
   DhcpDecision d;

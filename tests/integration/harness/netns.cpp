@@ -20,7 +20,7 @@ NetnsHost::NetnsHost(const std::string& name, const std::string& cidr)
   sh("ip link set " + root_if_ + " up");
   exec("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 && sysctl -qw net.ipv6.conf.default.disable_ipv6=1 && "
        "sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1");
-  exec("ip addr add " + cidr + " dev eth0 && ip link set eth0 up && ip link set lo up");
+  exec((cidr.empty() ? std::string() : "ip addr add " + cidr + " dev eth0 && ") + "ip link set eth0 up && ip link set lo up");
   exec("ethtool -K eth0 tx off >/dev/null");
 }
 

@@ -15,7 +15,8 @@ class NetnsHost {
  public:
   // Creates namespace `<tag><name>`, veth `<tag><name>` (root side, for the gateway) <-> `eth0`
   // (host side) with `cidr` on eth0, IPv6 off (no background chatter in counters) and tx checksum
-  // offload off (veth would otherwise hand af_packet frames with partial checksums).
+  // offload off (veth would otherwise hand af_packet frames with partial checksums). An empty
+  // `cidr` leaves eth0 without an address (a DHCP client's host).
   NetnsHost(const std::string& name, const std::string& cidr);
   ~NetnsHost();
   NetnsHost(const NetnsHost&) = delete;

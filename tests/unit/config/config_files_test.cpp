@@ -127,6 +127,11 @@ TEST_F(ConfigSchema, ObjectPropertiesAreTheFieldsTheParserAccepts) {
   EXPECT_EQ(keys_of(schema_["$defs"]["network"]["properties"]), network_fields);
   EXPECT_EQ(keys_of(schema_["$defs"]["route"]["properties"]), keys_of_all(canonical_routed()["routes"]));
   EXPECT_EQ(keys_of(schema_["$defs"]["fdb"]["properties"]), keys_of(canonical["networks"][0]["fdb"]));
+  const json dhcp = canonical_routed()["networks"][1]["dhcp"];
+  EXPECT_EQ(keys_of(schema_["$defs"]["dhcp"]["properties"]), keys_of(dhcp));
+  EXPECT_EQ(keys_of(schema_["$defs"]["dhcp"]["properties"]["range"]["properties"]), keys_of(dhcp["range"]));
+  EXPECT_EQ(keys_of(schema_["$defs"]["dhcp"]["properties"]["static_leases"]["items"]["properties"]),
+            keys_of(dhcp["static_leases"][0]));
   // Members written as objects, and static MACs.
   json tagged;
   for (const json& member : canonical["networks"][2]["ports"]) {

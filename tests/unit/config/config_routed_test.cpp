@@ -99,8 +99,74 @@ TEST(RoutedConfig, NatNetworkWithForwards) {
   EXPECT_EQ(again.config, parsed.config);
 }
 
+TEST(RoutedConfig, DhcpServerSettings) {
+  const ParsedConfig parsed = parse_config(document(
+      wan() + ", " +
+      lan(R"(, "dhcp": {"range": {"first": "192.168.50.100", "last": "192.168.50.199"}, "lease_time_s": 600,
+                        "dns": ["192.168.50.1", "9.9.9.9"], "domain": "site.example", "mtu": 1400,
+                        "static_leases": [{"mac": "52:54:00:AA:00:01", "ip": "192.168.50.10"}]})") +
+      ", " + routed("lab", R"("ct")", "10.20.0.0/16", "10.20.0.1", R"(, "dhcp": {})")));
+  ASSERT_TRUE(parsed.ok()) << (parsed.issues.empty() ? "" : parsed.issues[0].pointer + " " + parsed.issues[0].message);
+  const GatewayConfig& c = parsed.config;
+  EXPECT_FALSE(c.networks[0].dhcp.has_value());
+  ASSERT_TRUE(c.networks[1].dhcp.has_value());
+  const NetworkDhcpConfig& d = *c.networks[1].dhcp;
+  EXPECT_EQ(d.range_first, 0xc0a83264u);
+  EXPECT_EQ(d.range_last, 0xc0a832c7u);
+  EXPECT_EQ(d.lease_time_s, 600u);
+  EXPECT_EQ(d.dns, (std::vector<uint32_t>{0xc0a83201u, 0x09090909u}));
+  EXPECT_EQ(d.domain, "site.example");
+  EXPECT_EQ(d.mtu, 1400);
+  ASSERT_EQ(d.static_leases.size(), 1u);
+  EXPECT_EQ(d.static_leases[0].mac, (MacAddress{0x52, 0x54, 0, 0xaa, 0, 1}));
+  EXPECT_EQ(d.static_leases[0].ip, 0xc0a8320au);
+  // {} serves the upper half of the larger side of the gateway: 10.20.128.0 - 10.20.255.254.
+  ASSERT_TRUE(c.networks[2].dhcp.has_value());
+  EXPECT_EQ(c.networks[2].dhcp->range_first, 0x0a148000u);
+  EXPECT_EQ(c.networks[2].dhcp->range_last, 0x0a14fffeu);
+  EXPECT_EQ(c.networks[2].dhcp->lease_time_s, 3600u);
+  const ParsedConfig again = parse_config(to_canonical_json(c));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.config, c);
+}
+
+std::string dhcp_lan(const std::string& dhcp) { return document(lan(R"(, "dhcp": )" + dhcp)); }
+
 std::vector<InvalidCase> cases() {
   return {
+      {"dhcp_in_bridge_mode", document(R"({"name": "n", "mode": "bridge", "ports": ["up"], "dhcp": {}})"),
+       "/networks/0/dhcp", "allowed only in modes 'routed' and 'nat'"},
+      {"dhcp_range_off_subnet", dhcp_lan(R"({"range": {"first": "192.168.50.100", "last": "192.168.51.10"}})"),
+       "/networks/0/dhcp/range/last", "192.168.51.10 is outside the subnet"},
+      {"dhcp_range_reversed", dhcp_lan(R"({"range": {"first": "192.168.50.200", "last": "192.168.50.100"}})"),
+       "/networks/0/dhcp/range", "first 192.168.50.200 is after last 192.168.50.100"},
+      {"dhcp_range_has_gateway", dhcp_lan(R"({"range": {"first": "192.168.50.1", "last": "192.168.50.1"}})"),
+       "/networks/0/dhcp/range/first", "192.168.50.1 is the server address"},
+      {"dhcp_range_has_host_port", dhcp_lan(R"({"range": {"first": "192.168.50.2", "last": "192.168.50.9"}})"),
+       "/networks/0/dhcp/range", "contains 192.168.50.2, the address of host port 'host'"},
+      {"dhcp_range_missing_last", dhcp_lan(R"({"range": {"first": "192.168.50.2"}})"), "/networks/0/dhcp/range",
+       "missing required field 'last'"},
+      {"dhcp_static_duplicate_ip", dhcp_lan(R"({"static_leases": [{"mac": "52:54:00:00:00:01", "ip": "192.168.50.10"},
+                                                                  {"mac": "52:54:00:00:00:02", "ip": "192.168.50.10"}]})"),
+       "/networks/0/dhcp/static_leases/1/ip", "192.168.50.10 is also static_leases/0"},
+      {"dhcp_static_duplicate_mac", dhcp_lan(R"({"static_leases": [{"mac": "52:54:00:00:00:01", "ip": "192.168.50.10"},
+                                                                   {"mac": "52:54:00:00:00:01", "ip": "192.168.50.11"}]})"),
+       "/networks/0/dhcp/static_leases/1/mac", "same MAC as static_leases/0"},
+      {"dhcp_static_off_subnet", dhcp_lan(R"({"static_leases": [{"mac": "52:54:00:00:00:01", "ip": "10.0.0.10"}]})"),
+       "/networks/0/dhcp/static_leases/0/ip", "10.0.0.10 is outside the subnet"},
+      {"dhcp_static_is_host_port", dhcp_lan(R"({"static_leases": [{"mac": "52:54:00:00:00:01", "ip": "192.168.50.2"}]})"),
+       "/networks/0/dhcp/static_leases/0/ip", "is the address of host port 'host'"},
+      {"dhcp_static_bad_mac", dhcp_lan(R"({"static_leases": [{"mac": "52:54:00:00:00", "ip": "192.168.50.10"}]})"),
+       "/networks/0/dhcp/static_leases/0/mac", "must be a MAC address 'xx:xx:xx:xx:xx:xx' in hex, got '52:54:00:00:00'"},
+      {"dhcp_lease_time_short", dhcp_lan(R"({"lease_time_s": 10})"), "/networks/0/dhcp/lease_time_s",
+       "must be an integer between 60 and 31536000, got 10"},
+      {"dhcp_too_many_dns", dhcp_lan(R"({"dns": ["1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4", "1.1.1.5"]})"),
+       "/networks/0/dhcp/dns", "must have at most 4 DNS servers, got 5"},
+      {"dhcp_domain_chars", dhcp_lan(R"({"domain": "bad domain"})"), "/networks/0/dhcp/domain",
+       "only letters, digits, '-' and '.' are allowed"},
+      {"dhcp_mtu_small", dhcp_lan(R"({"mtu": 100})"), "/networks/0/dhcp/mtu",
+       "must be 0 (not sent) or between 576 and 9600, got 100"},
+      {"dhcp_unknown_field", dhcp_lan(R"({"gateway": "192.168.50.1"})"), "/networks/0/dhcp/gateway", "unknown field"},
       {"nat_without_nat", document(wan() + ", " + with_mode("nat", "g", R"("vm")", "192.168.60.0/24", "192.168.60.1")),
        "/networks/1", "missing required field 'nat', needed in mode 'nat'"},
       {"nat_in_routed_mode", document(wan() + ", " + lan(R"(, "nat": {"uplink": "wan"})")), "/networks/1/nat",

@@ -166,11 +166,11 @@ TEST_F(ControlApiViews, NetworkListSummarisesEachNetwork) {
   const json reply = call({{"cmd", "network.list"}});
   ASSERT_TRUE(reply["ok"]) << reply.dump();
   EXPECT_EQ(reply["result"].dump(),
-            R"([{"fdb_aging_s":300,"fdb_entries":2,"fdb_max_entries":4096,"gateway":null,)"
+            R"([{"dhcp":null,"fdb_aging_s":300,"fdb_entries":2,"fdb_max_entries":4096,"gateway":null,)"
             R"("members":["uplink","host","vm1"],"members_up":2,"mode":"bridge","name":"site","nat_refused":null,)"
             R"("nat_sessions":0,"nat_uplink":null,"neighbors":0,)"
             R"("router_mac":null,"subnet":"192.168.50.0/24"},)"
-            R"({"fdb_aging_s":300,"fdb_entries":0,"fdb_max_entries":4096,"gateway":null,"members":["uplink"],)"
+            R"({"dhcp":null,"fdb_aging_s":300,"fdb_entries":0,"fdb_max_entries":4096,"gateway":null,"members":["uplink"],)"
             R"("members_up":1,"mode":"bridge","name":"v20","nat_refused":null,"nat_sessions":0,"nat_uplink":null,)"
             R"("neighbors":0,)"
             R"("router_mac":null,"subnet":null}])");

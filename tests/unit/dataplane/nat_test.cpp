@@ -55,9 +55,9 @@ class NatTest : public DataplaneTest {
 
   void apply_site(uint32_t per_host) {
     BridgeSpec wan = bridge("wan", {"pw"});
-    wan.router = RouterInterfaceSpec{ip4(10, 213, 41, 1), 24, {0x02, 0xe9, 0, 0, 0x41, 1}};
+    wan.router = RouterInterfaceSpec{ip4(10, 213, 41, 1), 24, {0x02, 0xe9, 0, 0, 0x41, 1}, false};
     BridgeSpec guests = bridge("guests", {"pg"});
-    guests.router = RouterInterfaceSpec{ip4(192, 168, 61, 1), 24, {0x02, 0xe9, 0, 0, 0x61, 1}};
+    guests.router = RouterInterfaceSpec{ip4(192, 168, 61, 1), 24, {0x02, 0xe9, 0, 0, 0x61, 1}, false};
     guests.nat = NatSpec{"wan", 4096, per_host, {{6, 8080, ip4(192, 168, 61, 10), 80}}};
     auto r = dp_->apply(SwitchSpec{{af_packet_port("pg", *inside_), af_packet_port("pw", *server_)}, {wan, guests}});
     ASSERT_TRUE(r.ok()) << r.error().to_string();

@@ -41,13 +41,13 @@ class RouteStageTest : public SwitchFixture {
     std::vector<BridgeSpec> b(3);
     b[0].name = "lan";
     b[0].members = {{"a"}, {"b"}};
-    b[0].router = RouterInterfaceSpec{kLanGw, 24, kLanRouter};
+    b[0].router = RouterInterfaceSpec{kLanGw, 24, kLanRouter, false};
     b[1].name = "wan";
     b[1].members = {{"solo"}};
-    b[1].router = RouterInterfaceSpec{kWanGw, 24, kWanRouter};
+    b[1].router = RouterInterfaceSpec{kWanGw, 24, kWanRouter, false};
     b[2].name = "far";
     b[2].members = {{"small"}};
-    b[2].router = RouterInterfaceSpec{kFarGw, 24, kFarRouter};
+    b[2].router = RouterInterfaceSpec{kFarGw, 24, kFarRouter, false};
     std::vector<RouteSpec> routes;
     if (default_route) routes.push_back(RouteSpec{0, 0, kUpstream});
     build(b, 16, routes);

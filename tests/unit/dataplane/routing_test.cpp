@@ -29,7 +29,7 @@ class RoutingTest : public DataplaneTest {
 
   static BridgeSpec routed(const std::string& name, const std::string& port, uint32_t gateway, uint8_t last) {
     BridgeSpec b = bridge(name, {port});
-    b.router = RouterInterfaceSpec{gateway, 24, {0x02, 0xe9, 0, 0, 0x31, last}};
+    b.router = RouterInterfaceSpec{gateway, 24, {0x02, 0xe9, 0, 0, 0x31, last}, false};
     return b;
   }
 

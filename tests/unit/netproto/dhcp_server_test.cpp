@@ -287,6 +287,29 @@ TEST(DhcpServer, ReleaseOnlyFromTheOwner) {
   EXPECT_EQ(s.handle(discover(mac(1)), 30).reply.yiaddr, ip);
 }
 
+TEST(DhcpServer, AddressInUseByAnotherHostIsQuarantined) {
+  DhcpServer s = make_server();
+  // Offered to mac(1), then found answering ARP for someone else: the offer is withdrawn.
+  const DhcpDecision offer = s.handle(discover(mac(1)), 0);
+  ASSERT_EQ(offer.reply.yiaddr, ip4(192, 168, 1, 100));
+  EXPECT_TRUE(s.quarantine(offer.reply.yiaddr, 0));
+  EXPECT_EQ(s.counters().conflicts, 1u);
+  EXPECT_EQ(s.find_ip(offer.reply.yiaddr)->state, DhcpLeaseState::declined);
+  EXPECT_EQ(s.handle(select(mac(1), offer.reply.yiaddr), 1).action, DhcpAction::nak);
+  EXPECT_EQ(s.handle(discover(mac(1)), 1).reply.yiaddr, ip4(192, 168, 1, 101));
+  // A never-used address can be quarantined too (the allocator then skips it); one outside the
+  // pool cannot.
+  EXPECT_TRUE(s.quarantine(ip4(192, 168, 1, 102), 1));
+  EXPECT_EQ(dora(s, mac(2), 1), ip4(192, 168, 1, 103));
+  EXPECT_FALSE(s.quarantine(ip4(192, 168, 1, 20), 1));
+  EXPECT_EQ(s.counters().conflicts, 2u);
+  // Nothing left until the offer to mac(1) lapses; the quarantines end after decline_hold_s.
+  EXPECT_EQ(s.handle(discover(mac(3)), 2).dropped, DhcpDropReason::pool_exhausted);
+  EXPECT_EQ(dora(s, mac(3), 40), ip4(192, 168, 1, 101));
+  EXPECT_EQ(s.handle(discover(mac(4)), 599).dropped, DhcpDropReason::pool_exhausted);
+  EXPECT_EQ(dora(s, mac(4), 600), ip4(192, 168, 1, 100));
+}
+
 TEST(DhcpServer, DeclinedAddressIsQuarantined) {
   DhcpServer s = make_server();
   const uint32_t ip = dora(s, mac(1), 0);

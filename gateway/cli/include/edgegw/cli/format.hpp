@@ -22,6 +22,7 @@ std::string format_port(const nlohmann::json& port);
 // `network list` and `network show NAME`.
 std::string format_networks(const nlohmann::json& networks);
 std::string format_network(const nlohmann::json& network);
+std::string format_dhcp_leases(const nlohmann::json& leases);
 std::string format_history(const nlohmann::json& history);
 std::string format_audit(const nlohmann::json& audit);
 // An error reply: "error: <message>" or, for validation, one line per issue "  <pointer>: <message>".

@@ -146,6 +146,32 @@ struct NetworkNatConfig {
   bool operator==(const NetworkNatConfig&) const = default;
 };
 
+// A static DHCP lease: the client with `mac` always gets `ip`.
+struct DhcpStaticLeaseConfig {
+  MacAddress mac{};
+  uint32_t ip = 0;  // host order, a host of the subnet, not the gateway
+
+  bool operator==(const DhcpStaticLeaseConfig&) const = default;
+};
+
+inline constexpr size_t kMaxDhcpStaticLeases = 1024;  // per network
+
+// Modes routed and nat: the gateway's DHCP server on the network. The options it sends: router =
+// the gateway, subnet mask, and dns, domain and mtu when set.
+struct NetworkDhcpConfig {
+  // The dynamic pool (host order, inclusive; at most 65536 addresses). Default: the upper half of
+  // the subnet's hosts on the larger side of the gateway address (192.168.1.128-254 for .1/24).
+  uint32_t range_first = 0;
+  uint32_t range_last = 0;
+  uint32_t lease_time_s = 3600;  // 60..31536000
+  std::vector<uint32_t> dns;     // at most 4 servers
+  std::string domain;            // "" = not sent
+  uint16_t mtu = 0;              // 0 = not sent, else 576..9600
+  std::vector<DhcpStaticLeaseConfig> static_leases;
+
+  bool operator==(const NetworkDhcpConfig&) const = default;
+};
+
 struct NetworkConfig {
   std::string name;
   NetworkMode mode = NetworkMode::bridge;
@@ -160,6 +186,7 @@ struct NetworkConfig {
   std::optional<uint32_t> gateway;
   std::optional<MacAddress> router_mac;
   std::optional<NetworkNatConfig> nat;  // mode nat only (required there)
+  std::optional<NetworkDhcpConfig> dhcp;  // modes routed and nat: the gateway serves DHCP
 
   bool operator==(const NetworkConfig&) const = default;
 };

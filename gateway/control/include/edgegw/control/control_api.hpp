@@ -31,9 +31,13 @@ struct RequestCounters {
   uint64_t failed = 0;       // well-formed requests whose command failed
 };
 
+class DhcpService;
+
 class ControlApi {
  public:
   ControlApi(const Bootstrap& bootstrap, Store& store, ApplyService& apply, dataplane::Dataplane& dataplane);
+  // The DHCP servers whose state the network views and `dhcp.leases` show (none until set).
+  void set_dhcp(const DhcpService* dhcp) { dhcp_ = dhcp; }
 
   // Dispatches one request (see the header comment); never throws.
   nlohmann::json handle(const nlohmann::json& request, ConfigSource source, const std::string& actor);
@@ -48,6 +52,8 @@ class ControlApi {
   nlohmann::json networks() const;
   // One network: members with tags and state, static MACs, FDB entries; nothing when unknown.
   std::optional<nlohmann::json> network_show(const std::string& name) const;
+  // The lease records of one network's DHCP server ("" = every server), each with its network.
+  nlohmann::json dhcp_leases(const std::string& network) const;
   nlohmann::json config_show() const;
   nlohmann::json config_history(size_t limit) const;
 
@@ -61,6 +67,9 @@ class ControlApi {
   Store& store_;
   ApplyService& apply_;
   dataplane::Dataplane& dataplane_;
+  const DhcpService* dhcp_ = nullptr;
+  // Adds the "dhcp" object (pool, leases bound, counters) to a network view; null without a server.
+  void add_dhcp(nlohmann::json& network_view) const;
   std::chrono::steady_clock::time_point started_;
   int64_t started_at_ms_;
   RequestCounters counters_;

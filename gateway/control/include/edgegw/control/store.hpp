@@ -61,10 +61,22 @@ struct AuditEntry {
 
 std::string sha256_hex(const std::string& data);
 
+// A DHCP lease record of a routed network's server, as stored (see netproto::DhcpLease).
+struct StoredDhcpLease {
+  std::string network;
+  uint32_t ip = 0;             // host order
+  std::string mac;             // xx:xx:xx:xx:xx:xx
+  std::string client_id;       // option 61 in lowercase hex, "" = none
+  std::string hostname;
+  std::string state;           // offered | bound | released | declined
+  uint64_t expires_at_s = 0;   // Unix seconds
+  bool operator==(const StoredDhcpLease&) const = default;
+};
+
 class Store {
  public:
-  // 1: config_versions + audit_log; 2: actor columns, config_versions.applied_at_ms.
-  static constexpr int kSchemaVersion = 2;
+  // 1: config_versions + audit_log; 2: actor columns, config_versions.applied_at_ms; 3: dhcp_leases.
+  static constexpr int kSchemaVersion = 3;
 
   // Opens (creating if needed) the database and migrates it to kSchemaVersion. Refuses (Errc::conflict)
   // a database whose schema is newer than kSchemaVersion: it was written by a newer edgegw.
@@ -103,6 +115,15 @@ class Store {
   Result<void> audit(const std::string& action, ConfigSource source, const std::string& actor,
                      uint64_t version, const std::string& detail);
   Result<std::vector<AuditEntry>> audit_log(size_t limit) const;  // newest first
+
+  // DHCP leases. save_dhcp_leases writes `changed` (insert or replace by network and ip) and deletes
+  // the `removed` addresses of `network`, in one transaction. dhcp_leases lists one network's
+  // records ("" = every network), by network then address. delete_dhcp_leases_except drops the
+  // records of every network not in `kept` (networks removed or no longer serving DHCP).
+  Result<void> save_dhcp_leases(const std::string& network, const std::vector<StoredDhcpLease>& changed,
+                                const std::vector<uint32_t>& removed);
+  Result<std::vector<StoredDhcpLease>> dhcp_leases(const std::string& network) const;
+  Result<int> delete_dhcp_leases_except(const std::vector<std::string>& kept);
 
   // "ok" when PRAGMA integrity_check passes, otherwise its first complaint.
   Result<std::string> integrity_check() const;

@@ -56,6 +56,7 @@ enum class DropReason : uint8_t {
   not_routable,   // to the gateway itself but not something it answers (only ARP and ICMP echo), or not IPv4
   nat_no_session, // to a NAT uplink's address without a session or port forward (or not translatable)
   nat_limit,      // a NAT session was needed and refused: table full, host limit or no free port
+  punt_full,      // a DHCP message for the gateway's server found the control plane's queue full
   count_,
 };
 
@@ -123,6 +124,24 @@ struct RouterCounters {
   uint64_t icmp_errors = 0;        // time exceeded, unreachable, fragmentation needed sent
   uint64_t icmp_rate_limited = 0;  // ICMP errors not sent because of the rate limit
   uint64_t neighbor_table_full = 0;  // a neighbor not learned: its network's table was full
+  uint64_t punted = 0;             // DHCP messages handed to the control plane
+  uint64_t injected = 0;           // frames the control plane sent through the worker (DHCP replies)
+  uint64_t inject_stale = 0;       // ... dropped because a new snapshot renumbered the networks meanwhile
+};
+
+// A frame the worker handed to the control plane: a DHCP message to the server of a routed
+// network (see RouterInterfaceSpec::dhcp), untagged, as it arrived.
+struct PuntedFrame {
+  std::string network;
+  std::string port;  // the member port it came in on
+  std::vector<uint8_t> frame;
+};
+
+// A resolved or pending entry of a routed network's ARP cache.
+struct NeighborStatus {
+  uint32_t ip = 0;   // host order
+  std::string mac;   // xx:xx:xx:xx:xx:xx, "" while unresolved
+  uint32_t age_s = 0;  // since the neighbor last spoke ARP to the gateway
 };
 
 struct DataplaneStatus {
@@ -169,6 +188,18 @@ class Dataplane {
   // The FDB of one network (learned and static entries); empty when the network does not exist.
   virtual std::vector<FdbEntryStatus> fdb(const std::string& /*network*/) const { return {}; }
   virtual DataplaneStatus status() const = 0;
+  // The ARP cache of a routed network; empty for other networks.
+  virtual std::vector<NeighborStatus> neighbors(const std::string& /*network*/) const { return {}; }
+
+  // The control plane's side of the gateway's own services (the DHCP server). punt_receive takes up
+  // to `max` frames the worker handed over (call it from a timer; cheap when there are none).
+  // inject sends an untagged Ethernet frame into `network` as the gateway: to the member its
+  // destination MAC was learned behind, or flooded. It returns once the frame is queued for the
+  // worker (Errc::not_found for an unknown network, Errc::unavailable when the queue is full).
+  virtual std::vector<PuntedFrame> punt_receive(size_t /*max*/) { return {}; }
+  virtual Result<void> inject(const std::string& /*network*/, const std::vector<uint8_t>& /*frame*/) {
+    return make_error(Errc::unavailable, "this data plane cannot send frames of its own");
+  }
 
   // Packet capture into pcapng files (see capture.hpp). At most a few sessions at once, one per port.
   // capture_poll drains a session's copies into its file and ends it when its count or duration is

@@ -56,6 +56,9 @@ struct RouterInterfaceSpec {
   uint32_t address = 0;        // host order, a host address of the subnet
   uint8_t prefix_length = 24;  // of the subnet (8..30)
   std::array<uint8_t, 6> mac{};
+  // DHCP messages to the server (UDP port 67, broadcast or to `mac`) go to the control plane
+  // (Dataplane::punt_receive) instead of being routed.
+  bool dhcp = false;
   bool operator==(const RouterInterfaceSpec&) const = default;
 };
 

@@ -37,6 +37,7 @@ inline constexpr size_t kDhcpMaxDomainLen = 128;
 struct DhcpStaticLease {
   MacAddress mac{};
   uint32_t ip = 0;
+  bool operator==(const DhcpStaticLease&) const = default;
 };
 
 // All addresses in host order. Field names in validate() errors are given in the comments.
@@ -54,6 +55,7 @@ struct DhcpPoolConfig {
   uint32_t lease_time_s = 3600;                // "lease_time_s"
   uint32_t offer_hold_s = 30;                  // "offer_hold_s": how long an OFFER reserves its address
   uint32_t decline_hold_s = 600;               // "decline_hold_s": quarantine of a DECLINEd address
+  bool operator==(const DhcpPoolConfig&) const = default;
 };
 
 // An Error (Errc::validation) whose pointer names the first offending field, or success.
@@ -106,6 +108,7 @@ struct DhcpCounters {
   uint64_t naks = 0;
   uint64_t releases = 0;
   uint64_t declines = 0;
+  uint64_t conflicts = 0;  // addresses found in use by a host the server did not give them to
   std::array<uint64_t, kDhcpDropReasonCount> drops{};  // pool exhaustion is drops[pool_exhausted]
 
   uint64_t received_of(DhcpMessageType t) const { return received[static_cast<size_t>(t)]; }
@@ -131,6 +134,12 @@ class DhcpServer {
   // the pool or the record's own static lease, no address or client twice, sizes in bounds. All or
   // nothing. An offer does not survive a restart: offered records load as expired hints.
   Result<void> restore(const std::vector<DhcpLease>& records, uint64_t now_s);
+
+  // Conflict detection: `ip` answers for a host the server did not give it to (seen in ARP by the
+  // caller). The address is quarantined like a DECLINEd one, taken from whoever held or was offered
+  // it, so the next DISCOVER of that client gets another. False (nothing changed) for an address
+  // outside the pool that is no static lease. Counted in conflicts. The caller persists the table.
+  bool quarantine(uint32_t ip, uint64_t now_s);
 
   // Switches to `config` (validated first; on error nothing changes). Records still valid in the
   // new pool are kept, the others dropped; returns how many were dropped.
