@@ -312,5 +312,34 @@ TEST_F(StoreTest, SecondConnectionSeesCommittedChanges) {
   EXPECT_EQ((*store_->active())->version, 2u);
 }
 
+TEST_F(StoreTest, DhcpLeasesAreSavedListedAndDeletedPerNetwork) {
+  const StoredDhcpLease a{"lan", 0xc0a80164, "52:54:00:00:00:01", "01525400000001", "vm1", "bound", 5000};
+  const StoredDhcpLease b{"lan", 0xc0a80165, "52:54:00:00:00:02", "", "", "offered", 4000};
+  const StoredDhcpLease c{"lab", 0x0a000064, "52:54:00:00:00:03", "", "pc", "declined", 9000};
+  ASSERT_TRUE(store_->save_dhcp_leases("lan", {a, b}, {}).ok());
+  ASSERT_TRUE(store_->save_dhcp_leases("lab", {c}, {}).ok());
+  EXPECT_EQ(*store_->dhcp_leases("lan"), (std::vector<StoredDhcpLease>{a, b}));
+  EXPECT_EQ(*store_->dhcp_leases(""), (std::vector<StoredDhcpLease>{c, a, b}));
+
+  // A change replaces the record; a removal deletes it; both in one call.
+  StoredDhcpLease a2 = a;
+  a2.state = "released";
+  a2.expires_at_s = 6000;
+  ASSERT_TRUE(store_->save_dhcp_leases("lan", {a2}, {b.ip}).ok());
+  EXPECT_EQ(*store_->dhcp_leases("lan"), (std::vector<StoredDhcpLease>{a2}));
+
+  // A state the schema does not know is refused, and nothing of that call is written.
+  StoredDhcpLease bad = b;
+  bad.state = "stolen";
+  EXPECT_FALSE(store_->save_dhcp_leases("lan", {b, bad}, {a.ip}).ok());
+  EXPECT_EQ(*store_->dhcp_leases("lan"), (std::vector<StoredDhcpLease>{a2}));
+
+  // Networks that no longer serve DHCP lose their records.
+  Result<int> removed = store_->delete_dhcp_leases_except({"lab"});
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 1);
+  EXPECT_EQ(*store_->dhcp_leases(""), (std::vector<StoredDhcpLease>{c}));
+}
+
 }  // namespace
 }  // namespace edgegw::control
