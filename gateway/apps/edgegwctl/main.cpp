@@ -32,6 +32,7 @@ const char* kUsageText =
     "  network list               networks with members and FDB usage\n"
     "  network show NAME          one network: members with tags and state, FDB entries, DHCP server\n"
     "  dhcp leases [NETWORK]      the DHCP servers' leases (bound, offered, released, declined)\n"
+    "  nat sessions NETWORK [--limit N]  NAT sessions of a NAT network or uplink, most recent first\n"
     "  config show                the active config document\n"
     "  config apply FILE|-        validate and apply a config document\n"
     "  config diff FILE|-         what applying FILE would change\n"
@@ -117,6 +118,9 @@ int main(int argc, char** argv) {
     req = {{"cmd", noun + ".show"}, {"name", args[2]}};
   } else if (noun == "network" && verb == "list" && args.size() == 2) {
     req = {{"cmd", "network.list"}};
+  } else if (noun == "nat" && verb == "sessions" && args.size() >= 3) {
+    req = {{"cmd", "nat.sessions"}, {"network", args[2]}};
+    if (!parse_limit(args, 3, &req)) return usage("nat sessions takes NETWORK and --limit N");
   } else if (noun == "dhcp" && verb == "leases" && (args.size() == 2 || args.size() == 3)) {
     req = {{"cmd", "dhcp.leases"}};
     if (args.size() == 3) req["network"] = args[2];
@@ -173,6 +177,8 @@ int main(int argc, char** argv) {
     std::cout << format_networks(result);
   } else if (req["cmd"] == "network.show") {
     std::cout << format_network(result);
+  } else if (req["cmd"] == "nat.sessions") {
+    std::cout << format_nat_sessions(result);
   } else if (req["cmd"] == "dhcp.leases") {
     std::cout << format_dhcp_leases(result);
   } else if (req["cmd"] == "config.show") {

@@ -339,4 +339,18 @@ std::string format_dhcp_leases(const json& leases) {
                       {false, false, false, false, true, false});
 }
 
+std::string format_nat_sessions(const json& sessions) {
+  std::vector<std::vector<std::string>> rows;
+  if (sessions.is_array()) {
+    for (const json& x : sessions) {
+      const bool forwarded = x.is_object() && x.value("forwarded", false);
+      rows.push_back({str(x, "protocol"), str(x, "inside"), str(x, "external"), str(x, "remote"),
+                      forwarded ? "forward" : "out", str(x, "tcp_state").empty() ? "-" : str(x, "tcp_state"),
+                      format_duration(num(x, "idle_s"))});
+    }
+  }
+  return format_table({"PROTO", "INSIDE", "EXTERNAL", "REMOTE", "DIR", "TCP", "IDLE"}, rows,
+                      {false, false, false, false, false, false, true});
+}
+
 }  // namespace edgegw::cli

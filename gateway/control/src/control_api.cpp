@@ -171,6 +171,29 @@ json ControlApi::handle(const json& req, ConfigSource source, const std::string&
     }
     return {{"ok", true}, {"result", *shown}};
   }
+  if (name == "nat.sessions") {
+    const json* n = arg(req, "network");
+    if (!n || !n->is_string()) return bad("/network", "must be a string naming a NAT network or an uplink");
+    size_t limit = 0;
+    if (!limit_arg(1000, &limit)) return bad("/limit", "must be an integer between 1 and 10000");
+    const std::string network = n->get<std::string>();
+    const std::optional<GatewayConfig>& active = apply_.active();
+    const NetworkConfig* config = active ? active->find_network(network) : nullptr;
+    if (config == nullptr || (config->mode != NetworkMode::nat && config->mode != NetworkMode::routed)) {
+      return reply_error(make_error(Errc::not_found, "no NAT network or uplink named '" + network + "'", "/network"));
+    }
+    json out = json::array();
+    for (const dataplane::NatSessionStatus& s : dataplane_.nat_sessions(network, limit)) {
+      out.push_back({{"protocol", s.protocol},
+                     {"inside", format_ipv4(s.inside_ip) + ":" + std::to_string(s.inside_port)},
+                     {"remote", format_ipv4(s.remote_ip) + ":" + std::to_string(s.remote_port)},
+                     {"external", format_ipv4(s.external_ip) + ":" + std::to_string(s.external_port)},
+                     {"forwarded", s.forwarded},
+                     {"tcp_state", s.tcp_state},
+                     {"idle_s", s.idle_s}});
+    }
+    return {{"ok", true}, {"result", out}};
+  }
   if (name == "dhcp.leases") {
     const json* n = arg(req, "network");
     if (n && !n->is_string()) return bad("/network", "must be a string naming the network");

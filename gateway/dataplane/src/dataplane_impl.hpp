@@ -41,6 +41,7 @@ class DataplaneImpl final : public Dataplane {
   std::vector<FdbEntryStatus> fdb(const std::string& network) const override;
   DataplaneStatus status() const override;
   std::vector<NeighborStatus> neighbors(const std::string& network) const override;  // dataplane_fdb.cpp
+  std::vector<NatSessionStatus> nat_sessions(const std::string& network, size_t limit) const override;  // routing
   std::vector<PuntedFrame> punt_receive(size_t max) override;  // dataplane_punt.cpp
   Result<void> inject(const std::string& network, const std::vector<uint8_t>& frame) override;
   Result<uint32_t> capture_start(const CaptureRequest& request) override;  // dataplane_capture.cpp

@@ -1,6 +1,7 @@
 // The routing part of snapshot compilation: the routed networks' gateway interfaces, their ARP
 // caches (kept across applies while the network keeps its address), route MTUs, and the LPM of
 // connected subnets, gateway addresses and static routes.
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_lpm.h>
 
@@ -188,6 +189,45 @@ void compile_routes(Snapshot& snap, const std::vector<BridgeSpec>& bridges, cons
       log::error("dataplane", "cannot add a route", {{"prefix", e.prefix}, {"length", e.length}});
     }
   }
+}
+
+std::vector<NatSessionStatus> DataplaneImpl::nat_sessions(const std::string& network, size_t limit) const {
+  std::vector<NatSessionStatus> out;
+  const BridgeSpec* net = nullptr;
+  for (const BridgeSpec& b : desired_.bridges) {
+    if (b.name == network) net = &b;
+  }
+  if (net == nullptr || !net->router) return out;
+  // A NAT network lists its own hosts' sessions of its uplink's table; an uplink lists them all.
+  const std::string& uplink = net->nat ? net->nat->uplink : net->name;
+  auto table = nat_tables_.find(uplink);
+  if (table == nat_tables_.end() || !table->second.table) return out;
+  const uint32_t mask = mask_of(net->router->prefix_length);
+  std::vector<netproto::NatSessionInfo> sessions;
+  table->second.table->snapshot_sessions(&sessions);
+  // Most recently active first, so a limit keeps the live ones.
+  std::sort(sessions.begin(), sessions.end(),
+            [](const netproto::NatSessionInfo& a, const netproto::NatSessionInfo& b) { return a.last_seen > b.last_seen; });
+  const uint64_t now = rte_get_tsc_cycles();
+  static const char* const kProto[] = {"tcp", "udp", "icmp"};
+  static const char* const kTcpState[] = {"", "transitory", "established", "closing"};
+  for (const netproto::NatSessionInfo& s : sessions) {
+    if (out.size() >= limit) break;
+    if (net->nat && (s.inside_ip & mask) != (net->router->address & mask)) continue;
+    NatSessionStatus v;
+    v.protocol = kProto[static_cast<size_t>(s.proto)];
+    v.inside_ip = s.inside_ip;
+    v.inside_port = s.inside_port;
+    v.remote_ip = s.remote_ip;
+    v.remote_port = s.remote_port;
+    v.external_ip = s.external_ip;
+    v.external_port = s.external_port;
+    v.forwarded = s.forwarded;
+    v.tcp_state = s.proto == netproto::NatProto::tcp ? kTcpState[static_cast<size_t>(s.tcp_state)] : "";
+    v.idle_s = now > s.last_seen && tsc_hz_ != 0 ? static_cast<uint32_t>((now - s.last_seen) / tsc_hz_) : 0;
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 }  // namespace edgegw::dataplane

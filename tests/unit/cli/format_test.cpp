@@ -135,6 +135,34 @@ TEST(Format, NetworkShowOfANatNetwork) {
             "MAC  PORT  VLAN  OUTER  TYPE  AGE\n");
 }
 
+TEST(Format, NetworkShowWithADhcpServer) {
+  const json network = json::parse(R"({"name":"lan","mode":"routed","subnet":"10.0.0.0/24",
+    "fdb_entries":0,"fdb_max_entries":4096,"fdb_aging_s":300,"members_up":0,"members":[],"fdb":[],
+    "gateway":"10.0.0.1","router_mac":"02:e9:00:00:00:01","neighbors":2,"nat_uplink":null,
+    "dhcp":{"range":{"first":"10.0.0.128","last":"10.0.0.254"},"leases_bound":5,"static_leases":1,
+            "lease_time_s":3600,"offers":9,"acks":7,"naks":1,"conflicts":1,"declines":0,
+            "dropped":{"truncated":2,"bad_cookie":0,"malformed_frame":1}}})");
+  const std::string text = format_network(network);
+  EXPECT_NE(text.find("dhcp          10.0.0.128 - 10.0.0.254, 5 leases bound, 1 static, lease 1h 0m 0s\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("dhcp replies  9 offers, 7 acks, 1 naks; 1 conflicts, 0 declines, 3 dropped\n"), std::string::npos)
+      << text;
+}
+
+TEST(Format, DhcpLeasesAndNatSessions) {
+  EXPECT_EQ(format_dhcp_leases(json::parse(R"([{"network":"lan","ip":"10.0.0.130","mac":"52:54:00:00:00:01",
+    "state":"bound","expires_in_s":3540,"hostname":"vm1"},{"network":"lan","ip":"10.0.0.131",
+    "mac":"52:54:00:00:00:02","state":"expired","expires_in_s":0,"hostname":""}])")),
+            "NETWORK  IP          MAC                STATE    EXPIRES IN  HOSTNAME\n"
+            "lan      10.0.0.130  52:54:00:00:00:01  bound        59m 0s  vm1\n"
+            "lan      10.0.0.131  52:54:00:00:00:02  expired           -  -\n");
+  EXPECT_EQ(format_nat_sessions(json::parse(R"([{"protocol":"tcp","inside":"192.168.60.10:41000",
+    "external":"203.0.113.2:1024","remote":"198.51.100.7:443","forwarded":false,"tcp_state":"established",
+    "idle_s":4}])")),
+            "PROTO  INSIDE               EXTERNAL          REMOTE            DIR  TCP          IDLE\n"
+            "tcp    192.168.60.10:41000  203.0.113.2:1024  198.51.100.7:443  out  established    4s\n");
+}
+
 TEST(Format, Durations) {
   EXPECT_EQ(format_duration(0), "0s");
   EXPECT_EQ(format_duration(65), "1m 5s");

@@ -101,6 +101,22 @@ TEST_F(NatTest, InsideHostReachesTheServerAsTheUplinkAddress) {
   const std::vector<NetworkStatus> nets = dp_->networks();
   ASSERT_EQ(nets.size(), 2u);
   EXPECT_GE(nets[1].nat_sessions, 3u) << "ICMP, UDP and TCP sessions";
+
+  // The listing names each flow: inside endpoint, remote endpoint, the uplink address it wears.
+  bool udp_seen = false, tcp_seen = false, icmp_seen = false;
+  for (const NatSessionStatus& s : dp_->nat_sessions("guests", 100)) {
+    EXPECT_EQ(s.inside_ip, ip4(192, 168, 61, 10));
+    EXPECT_EQ(s.remote_ip, ip4(10, 213, 41, 10));
+    EXPECT_EQ(s.external_ip, ip4(10, 213, 41, 1));
+    EXPECT_FALSE(s.forwarded);
+    udp_seen = udp_seen || (s.protocol == "udp" && s.remote_port == 9999);
+    tcp_seen = tcp_seen || (s.protocol == "tcp" && s.remote_port == 9998 && !s.tcp_state.empty());
+    icmp_seen = icmp_seen || s.protocol == "icmp";
+  }
+  EXPECT_TRUE(udp_seen && tcp_seen && icmp_seen);
+  EXPECT_EQ(dp_->nat_sessions("wan", 100).size(), dp_->nat_sessions("guests", 100).size()) << "the uplink lists them all";
+  EXPECT_EQ(dp_->nat_sessions("guests", 1).size(), 1u);
+  EXPECT_TRUE(dp_->nat_sessions("nonesuch", 100).empty());
 }
 
 TEST_F(NatTest, PortForwardReachesTheInsideServerAndTheInsideAddressIsNotReachable) {

@@ -23,6 +23,7 @@ std::string format_port(const nlohmann::json& port);
 std::string format_networks(const nlohmann::json& networks);
 std::string format_network(const nlohmann::json& network);
 std::string format_dhcp_leases(const nlohmann::json& leases);
+std::string format_nat_sessions(const nlohmann::json& sessions);
 std::string format_history(const nlohmann::json& history);
 std::string format_audit(const nlohmann::json& audit);
 // An error reply: "error: <message>" or, for validation, one line per issue "  <pointer>: <message>".

@@ -137,6 +137,20 @@ struct PuntedFrame {
   std::vector<uint8_t> frame;
 };
 
+// One NAT session (a connection or flow through the NAT of an uplink).
+struct NatSessionStatus {
+  std::string protocol;     // tcp, udp, icmp
+  uint32_t inside_ip = 0;   // host order
+  uint16_t inside_port = 0;  // ICMP: the echo identifier
+  uint32_t remote_ip = 0;
+  uint16_t remote_port = 0;
+  uint32_t external_ip = 0;  // the uplink's address
+  uint16_t external_port = 0;
+  bool forwarded = false;    // made by a port forward (inbound)
+  std::string tcp_state;     // "", transitory, established, closing
+  uint32_t idle_s = 0;       // since its last packet
+};
+
 // A resolved or pending entry of a routed network's ARP cache.
 struct NeighborStatus {
   uint32_t ip = 0;   // host order
@@ -188,6 +202,11 @@ class Dataplane {
   // The FDB of one network (learned and static entries); empty when the network does not exist.
   virtual std::vector<FdbEntryStatus> fdb(const std::string& /*network*/) const { return {}; }
   virtual DataplaneStatus status() const = 0;
+  // The NAT sessions of a NAT network (those of its inside hosts) or of an uplink (all of its
+  // table), at most `limit`, oldest activity last; empty for other networks.
+  virtual std::vector<NatSessionStatus> nat_sessions(const std::string& /*network*/, size_t /*limit*/) const {
+    return {};
+  }
   // The ARP cache of a routed network; empty for other networks.
   virtual std::vector<NeighborStatus> neighbors(const std::string& /*network*/) const { return {}; }
 
