@@ -95,6 +95,8 @@ json ControlApi::status() const {
               {"icmp_errors", dp.router.icmp_errors},
               {"icmp_rate_limited", dp.router.icmp_rate_limited},
               {"neighbor_table_full", dp.router.neighbor_table_full},
+              {"fragmented", dp.router.fragmented},
+              {"fragments", dp.router.fragments},
               {"punted", dp.router.punted},
               {"injected", dp.router.injected},
               {"inject_stale", dp.router.inject_stale}}}}},

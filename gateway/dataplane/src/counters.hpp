@@ -45,6 +45,8 @@ struct WorkerCounters {
   Counter icmp_errors{0};
   Counter icmp_rate_limited{0};
   Counter neighbor_table_full{0};
+  Counter fragmented{0};
+  Counter fragments{0};
   Counter punted{0};
   Counter injected{0};
   Counter inject_stale{0};

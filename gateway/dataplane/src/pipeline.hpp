@@ -107,6 +107,8 @@ class RouteStage {
   void arp_request(const Snapshot& tables, uint16_t network, uint32_t target, rte_mempool* pool, uint64_t now,
                    PortCounterCells& in);
   void punt(const Snapshot& tables, rte_mbuf* m, PortCounterCells& in);
+  void fragment(const Snapshot& tables, uint16_t network, rte_mbuf* m, uint32_t mtu, uint64_t now,
+                PortCounterCells& in);
   static const NextHop* lookup_route(const Snapshot& tables, uint32_t dst);
   static bool nat_passed(const netproto::NatResult& r, rte_mbuf* m, PortCounterCells& in);
 

@@ -176,12 +176,15 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
     }
   }
   const SnapshotNetwork& out = tables.networks[hop->network];
-  if (total > out.route_mtu) {
+  // Too big for the egress network: with DF the sender learns the MTU; without, the packet is
+  // fragmented at the end (after NAT, which needs the whole transport header). A packet with IP
+  // options is not fragmented here (which options each fragment carries is not worth the fast path).
+  if (total > out.route_mtu && ((load_be16(ip + 6) & kIpDontFragment) != 0 || ihl != kIpv4HeaderLength)) {
     if ((load_be16(ip + 6) & kIpDontFragment) != 0) {
       icmp_error(tables, m, member, 3, 4, out.route_mtu & 0xffff, now, in);  // RFC 1191 next-hop MTU
       bump(in.drop(DropReason::frag_needed));
     } else {
-      bump(in.drop(DropReason::mtu));  // the switch does not fragment
+      bump(in.drop(DropReason::mtu));
     }
     rte_pktmbuf_free(m);
     return;
@@ -220,7 +223,53 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
   write_mac(eth, mac);
   write_mac(eth + 6, out.router_mac);
   bump(counters_.routed);
+  if (load_be16(ip + 2) > out.route_mtu) {
+    fragment(tables, hop->network, m, out.route_mtu, now, in);
+    return;
+  }
   bridge_.forward_from_router(tables, hop->network, m, now, in);
+}
+
+// RFC 791 fragmentation of a routed packet (a 20-byte header, no DF) whose Ethernet header is
+// already the egress one: fragments of at most `mtu` bytes, data in multiples of 8 bytes, offsets
+// continuing the packet's own (it may itself be a fragment), MF on all but the last, which keeps
+// the packet's MF. Consumes `m`; if a buffer runs out the fragments made are sent and the rest
+// counted no_mbuf (the receiver's reassembly then times out, as after any loss).
+void RouteStage::fragment(const Snapshot& tables, uint16_t network, rte_mbuf* m, uint32_t mtu, uint64_t now,
+                          PortCounterCells& in) {
+  const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint8_t* ip = eth + kEthHeaderLen;
+  const uint32_t total = load_be16(ip + 2);
+  const uint32_t data = total - kIpv4HeaderLength;
+  const uint32_t step = (mtu - kIpv4HeaderLength) & ~7u;
+  const uint16_t frag = load_be16(ip + 6);
+  const uint32_t base = (frag & kIpFragmentOffset) * 8u;
+  const bool more_after = (frag & 0x2000) != 0;
+  bump(counters_.fragmented);
+  for (uint32_t at = 0; at < data; at += step) {
+    const uint32_t length = std::min(step, data - at);
+    rte_mbuf* f = rte_pktmbuf_alloc(m->pool);
+    auto* p = f != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(
+                                 f, static_cast<uint16_t>(kEthHeaderLen + kIpv4HeaderLength + length)))
+                           : nullptr;
+    if (p == nullptr) {
+      rte_pktmbuf_free(f);
+      bump(in.drop(DropReason::no_mbuf));
+      break;
+    }
+    std::memcpy(p, eth, kEthHeaderLen + kIpv4HeaderLength);
+    uint8_t* fip = p + kEthHeaderLen;
+    const bool last = at + length == data;
+    store_be16(fip + 2, static_cast<uint16_t>(kIpv4HeaderLength + length));
+    store_be16(fip + 6, static_cast<uint16_t>(((base + at) / 8) | (last && !more_after ? 0 : 0x2000)));
+    store_be16(fip + 10, 0);
+    store_be16(fip + 10, checksum(fip, kIpv4HeaderLength));
+    const void* src = rte_pktmbuf_read(m, kEthHeaderLen + kIpv4HeaderLength + at, length, fip + kIpv4HeaderLength);
+    if (src != fip + kIpv4HeaderLength) std::memcpy(fip + kIpv4HeaderLength, src, length);
+    bump(counters_.fragments);
+    bridge_.forward_from_router(tables, network, f, now, in);
+  }
+  rte_pktmbuf_free(m);
 }
 
 // To the control plane, with what it needs to tell where the frame came from: the ingress

@@ -258,10 +258,64 @@ TEST_F(RouteStageTest, TooBigWithDontFragmentGetsFragmentationNeededWithTheMtu) 
   EXPECT_EQ(ip[21], 4);
   EXPECT_EQ(load_be16(ip + 26), 1000) << "next-hop MTU (RFC 1191)";
   EXPECT_EQ(load_be16(ip + 2), 576) << "the quote is cut to fit 576 bytes";
-  // Without DF it is dropped as too big (the switch does not fragment) and nothing is sent back.
+}
+
+TEST_F(RouteStageTest, TooBigWithoutDontFragmentIsFragmented) {
+  run(kSmall, {arp(2, kFarRouter, kMacC, kFarHost, kFarGw)});
+  // 1100 bytes of data into an MTU of 1000: 976 (a multiple of 8 that fits) and 124.
   run(kA, {ipv4(kLanRouter, kMacA, kHostA, kFarHost, 17, 64, 1100, false)});
+  ASSERT_EQ(queued(kSmall), 2);
+  EXPECT_EQ(queued(kA), 0) << "nothing goes back to the sender";
+  std::vector<uint8_t> data;
+  for (uint16_t k = 0; k < 2; ++k) {
+    const uint8_t* p = queued_frame(kSmall, k);
+    EXPECT_EQ(0, std::memcmp(p, kMacC.data(), 6));
+    EXPECT_EQ(0, std::memcmp(p + 6, kFarRouter.data(), 6));
+    const uint8_t* ip = p + 14;
+    EXPECT_EQ(checksum(ip, 20), 0) << "fragment " << k;
+    EXPECT_EQ(ip[8], 63);
+    EXPECT_EQ(load_be16(ip + 4), 0x1234) << "every fragment keeps the identification";
+    EXPECT_EQ(load_be32(ip + 12), kHostA);
+    data.insert(data.end(), ip + 20, ip + load_be16(ip + 2));
+  }
+  const uint8_t* first = queued_frame(kSmall, 0) + 14;
+  const uint8_t* second = queued_frame(kSmall, 1) + 14;
+  EXPECT_EQ(load_be16(first + 2), 996);
+  EXPECT_EQ(load_be16(first + 6), 0x2000) << "offset 0, more fragments";
+  EXPECT_EQ(load_be16(second + 2), 144);
+  EXPECT_EQ(load_be16(second + 6), 976 / 8) << "offset 122, last";
+  ASSERT_EQ(data.size(), 1100u);
+  for (size_t i = 0; i < data.size(); ++i) ASSERT_EQ(data[i], static_cast<uint8_t>(i * 7)) << "byte " << i;
+  EXPECT_EQ(counters_->fragmented.load(), 1u);
+  EXPECT_EQ(counters_->fragments.load(), 2u);
+  drain_tx();
+
+  // A fragment (offset 800 bytes, more to come) is split further: offsets continue, MF stays set.
+  rte_mbuf* piece = ipv4(kLanRouter, kMacA, kHostA, kFarHost, 17, 64, 1100, false);
+  uint8_t* ip = rte_pktmbuf_mtod(piece, uint8_t*) + 14;
+  store_be16(ip + 6, 0x2000 | 100);
+  store_be16(ip + 10, 0);
+  store_be16(ip + 10, checksum(ip, 20));
+  run(kA, {piece});
+  ASSERT_EQ(queued(kSmall), 2);
+  EXPECT_EQ(load_be16(queued_frame(kSmall, 0) + 14 + 6), 0x2000 | 100);
+  EXPECT_EQ(load_be16(queued_frame(kSmall, 1) + 14 + 6), 0x2000 | (100 + 122));
+  drain_tx();
+
+  // With IP options it is not fragmented here: dropped as too big, nothing sent back.
+  rte_mbuf* with_options = ipv4(kLanRouter, kMacA, kHostA, kFarHost, 17, 64, 1100, false);
+  ip = rte_pktmbuf_mtod(with_options, uint8_t*) + 14;
+  ip[0] = 0x46;  // 24-byte header: the first 4 data bytes become an option
+  ip[20] = 1;    // NOP
+  ip[21] = 1;
+  ip[22] = 1;
+  ip[23] = 0;    // end of options
+  store_be16(ip + 10, 0);
+  store_be16(ip + 10, checksum(ip, 24));
+  run(kA, {with_options});
   EXPECT_EQ(drops(kA, DropReason::mtu), 1u);
-  EXPECT_EQ(queued(kA), 1);
+  EXPECT_EQ(queued(kSmall), 0);
+  EXPECT_EQ(queued(kA), 0);
 }
 
 TEST_F(RouteStageTest, NoIcmpErrorAboutAnIcmpErrorOrAFragment) {

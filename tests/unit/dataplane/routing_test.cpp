@@ -93,6 +93,12 @@ TEST_F(RoutingTest, TheKernelReceivesTheSwitchsIcmpErrors) {
   // Port pb has MTU 1280: a DF packet of 1328 bytes gets fragmentation needed, with the MTU.
   EXPECT_NE(ping(*a_, "-c 1 -W 2 -M do -s 1300 10.213.32.10", &out), 0);
   EXPECT_NE(out.find("mtu = 1280"), std::string::npos) << out;
+  // Without DF the switch fragments it, and B's kernel puts it together again and answers (B's
+  // interface gets the link's MTU, 1280, so its own reply leaves in fragments too).
+  ASSERT_EQ(Topology::run("ip -n " + b_->ns + " link set " + b_->host_if + " mtu 1280"), 0);
+  EXPECT_EQ(ping(*a_, "-c 1 -W 2 -M dont -s 1300 10.213.32.10", &out), 0) << out;
+  EXPECT_NE(out.find("1308 bytes from 10.213.32.10"), std::string::npos) << out;
+  EXPECT_GE(dp_->status().router.fragments, 2u);
 
   // No static route here: the address behind C is unreachable.
   EXPECT_NE(ping(*a_, "-c 1 -W 2 172.31.0.1", &out), 0);

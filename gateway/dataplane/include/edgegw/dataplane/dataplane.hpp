@@ -41,7 +41,7 @@ enum class DropReason : uint8_t {
   tx_full,      // the egress queue refused the packet
   no_network,   // arrived on a port that belongs to no network
   malformed,    // shorter than an Ethernet header
-  mtu,          // larger than the egress port's MTU
+  mtu,          // larger than the egress port's MTU (routed: only with IP options and no DF; else fragmented)
   hairpin,      // learned destination is the ingress port: not sent back
   fdb_full,     // source MAC not learned because the network's FDB was full (packet still forwarded)
   no_egress,    // flooded, but the network has no other port that is up
@@ -124,6 +124,8 @@ struct RouterCounters {
   uint64_t icmp_errors = 0;        // time exceeded, unreachable, fragmentation needed sent
   uint64_t icmp_rate_limited = 0;  // ICMP errors not sent because of the rate limit
   uint64_t neighbor_table_full = 0;  // a neighbor not learned: its network's table was full
+  uint64_t fragmented = 0;         // packets without DF above the egress MTU, sent in fragments
+  uint64_t fragments = 0;          // ... the fragments made of them
   uint64_t punted = 0;             // DHCP messages handed to the control plane
   uint64_t injected = 0;           // frames the control plane sent through the worker (DHCP replies)
   uint64_t inject_stale = 0;       // ... dropped because a new snapshot renumbered the networks meanwhile
