@@ -45,6 +45,7 @@ struct WorkerCounters {
   Counter icmp_errors{0};
   Counter icmp_rate_limited{0};
   Counter neighbor_table_full{0};
+  Counter arp_replies_received{0};
 };
 
 // Adds one worker's cells for a port into `out` (relaxed reads; a sum may be a few packets stale).

@@ -288,7 +288,7 @@ DataplaneStatus DataplaneImpl::status() const {
   auto read = [](const Counter& x) { return x.load(std::memory_order_relaxed); };
   s.router = RouterCounters{read(c.routed),       read(c.arp_replies),      read(c.arp_requests),
                             read(c.icmp_echo_replies), read(c.icmp_errors), read(c.icmp_rate_limited),
-                            read(c.neighbor_table_full)};
+                            read(c.neighbor_table_full), read(c.arp_replies_received)};
   if (int tid = worker_->tid.load(std::memory_order_acquire); tid != 0) s.worker_tids.push_back(tid);
   return s;
 }
