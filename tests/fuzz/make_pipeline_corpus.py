@@ -11,6 +11,8 @@ inside addresses from outside. The NAT table's seed is 0, so each protocol's dyn
 import os
 import struct
 
+from ipv4_packets import ACK, SYN, icmp, tcp, udp
+
 here = os.path.dirname(os.path.abspath(__file__))
 out = os.path.join(here, "corpus", "pipeline")
 
@@ -44,7 +46,6 @@ IOT, IOT_MAC = ip("192.168.70.5"), mac(0x70)                # TCP 2222 is forwar
 REMOTE = ip("198.51.100.7")
 FAR_NET_HOST = ip("203.0.113.9")
 DF = 0x4000
-SYN, ACK = 2, 0x10
 
 
 def tag(tpid, vid):
@@ -55,52 +56,12 @@ def frame(dst, src, tags=b"", payload=46):
     return dst + src + tags + b"\x88\xb5" + bytes(i & 0xff for i in range(payload))
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(">%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
-
-
 def eth(dst, src, ethertype, payload, tags=b""):
     return dst + src + tags + struct.pack(">H", ethertype) + payload
 
 
 def arp(op, sha, spa, tpa, tha=bytes(6), htype=1, hlen=6):
     return struct.pack(">HHBBH", htype, 0x0800, hlen, 4, op) + sha + spa + tha + tpa + bytes(18)
-
-
-def ipv4(proto, src, dst, l4, ttl=64, frag=0, options=b"", ihl=None, total=None, bad_sum=False):
-    n_ihl = ihl if ihl is not None else 5 + len(options) // 4
-    length = total if total is not None else 20 + len(options) + len(l4)
-    h = struct.pack(">BBHHHBBH4s4s", 0x40 | n_ihl, 0, length, 0x1234, frag, ttl, proto, 0, src, dst) + options
-    c = csum(h) ^ (0x5555 if bad_sum else 0)
-    return h[:10] + struct.pack(">H", c) + h[12:] + l4
-
-
-def pseudo(src, dst, proto, n):
-    return src + dst + struct.pack(">BBH", 0, proto, n)
-
-
-def udp(src, sport, dst, dport, payload=b"hello", **kw):
-    u = struct.pack(">HHHH", sport, dport, 8 + len(payload), 0) + payload
-    c = csum(pseudo(src, dst, 17, len(u)) + u) or 0xFFFF
-    return ipv4(17, src, dst, u[:6] + struct.pack(">H", c) + u[8:], **kw)
-
-
-def tcp(src, sport, dst, dport, flags, payload=b"", **kw):
-    t = struct.pack(">HHIIBBHHH", sport, dport, 0x01020304, 0x0A0B0C0D if flags & ACK else 0, 0x50, flags,
-                    65535, 0, 0) + payload
-    c = csum(pseudo(src, dst, 6, len(t)) + t)
-    return ipv4(6, src, dst, t[:16] + struct.pack(">H", c) + t[18:], **kw)
-
-
-def icmp(src, dst, typ, code, rest, body, bad_sum=False, **kw):
-    m = struct.pack(">BBHI", typ, code, 0, rest) + body
-    c = csum(m) ^ (0x1111 if bad_sum else 0)
-    return ipv4(1, src, dst, m[:2] + struct.pack(">H", c) + m[4:], **kw)
 
 
 def echo(src, dst, ident=0x4242, seq=1, body=b"ping" * 8, **kw):
