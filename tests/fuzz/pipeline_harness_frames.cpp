@@ -173,23 +173,24 @@ std::string PipelineHarness::State::check_router_made(uint16_t network, const ui
   if (!((icmp[0] == 3 && (icmp[1] == 0 || icmp[1] == 4)) || (icmp[0] == 11 && icmp[1] == 0))) {
     return "an ICMP error of a type the router does not send";
   }
-  // It quotes, from its first byte, a packet of this burst that came to this gateway, as it arrived.
+  // It quotes, from its first byte, a packet of this burst that came to this gateway, as it arrived,
+  // and goes to that packet's sender (several packets of a burst may carry the same bytes).
   const uint8_t* quote = icmp + 8;
   const uint32_t quoted = n - 8;
+  bool quotes_one = false;
   for (uint16_t k = 0; k < arrival_count; ++k) {
     const Arrival& a = arrivals[k];
     if (!a.to_router || snap.members[a.member].network != network || a.len < 14 + quoted) continue;
     const uint8_t* in = a.frame.data() + 14;
     if (std::min<uint32_t>(load_be16(in + 2), kQuoteMax) != quoted || std::memcmp(in, quote, quoted) != 0) continue;
-    if (load_be32(ip + 16) != load_be32(in + 12) || std::memcmp(eth, a.frame.data() + 6, 6) != 0) {
-      return "an ICMP error not to the sender of its packet";
-    }
+    quotes_one = true;
+    if (load_be32(ip + 16) != load_be32(in + 12) || std::memcmp(eth, a.frame.data() + 6, 6) != 0) continue;
     if ((load_be16(in + 6) & 0x1fff) != 0) return "an ICMP error about a non-first fragment";
     if (in[9] == kIcmp && icmp_error_type(in[(in[0] & 15u) * 4])) return "an ICMP error about an ICMP error";
     ++tally.icmp_errors;
     return "";
   }
-  return "an ICMP error quoting a packet not as it arrived";
+  return quotes_one ? "an ICMP error not to the sender of its packet" : "an ICMP error quoting a packet not as it arrived";
 }
 
 // What the router sends on of a packet: an ARP reply to the asker, an echo reply, or the packet
