@@ -4,7 +4,8 @@ tests/fuzz/nat_fuzz_harness.hpp: IPv4 TCP/UDP/ICMP packets between inside hosts 
 external address 198.51.100.1 and a remote 203.0.113.9, with ICMP errors quoting translated packets.
 With seed 0 the first dynamic port is 1024, then 1025, 1027 (1026 is forwarded)."""
 import os
-import struct
+
+from ipv4_packets import ACK, FIN, RST, SYN, icmp, ipv4, tcp, udp
 
 here = os.path.dirname(os.path.abspath(__file__))
 out = os.path.join(here, "corpus", "nat")
@@ -15,44 +16,6 @@ HOST = bytes([10, 0, 0, 2])
 SERVER = bytes([10, 0, 0, 5])
 REMOTE = bytes([203, 0, 113, 9])
 ROUTER = bytes([192, 0, 2, 254])
-FIN, SYN, RST, ACK = 1, 2, 4, 0x10
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(">%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
-
-
-def ipv4(proto, src, dst, l4, frag=0):
-    h = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0x1234, frag, 64, proto, 0, src, dst)
-    h = h[:10] + struct.pack(">H", csum(h)) + h[12:]
-    return h + l4
-
-
-def pseudo(src, dst, proto, n):
-    return src + dst + struct.pack(">BBH", 0, proto, n)
-
-
-def tcp(src, sport, dst, dport, flags, payload=b""):
-    t = struct.pack(">HHIIBBHHH", sport, dport, 0x01020304, 0x0A0B0C0D if flags & ACK else 0, 0x50, flags,
-                    65535, 0, 0) + payload
-    c = csum(pseudo(src, dst, 6, len(t)) + t)
-    return ipv4(6, src, dst, t[:16] + struct.pack(">H", c) + t[18:])
-
-
-def udp(src, sport, dst, dport, payload=b"\x01\x02\x03"):
-    u = struct.pack(">HHHH", sport, dport, 8 + len(payload), 0) + payload
-    c = csum(pseudo(src, dst, 17, len(u)) + u) or 0xFFFF
-    return ipv4(17, src, dst, u[:6] + struct.pack(">H", c) + u[8:])
-
-
-def icmp(src, dst, typ, code, rest, body):
-    m = struct.pack(">BBHI", typ, code, 0, rest) + body
-    return ipv4(1, src, dst, m[:2] + struct.pack(">H", csum(m)) + m[4:])
 
 
 def rec(packet, inbound=False, advance=1, sweep=False, big=False):

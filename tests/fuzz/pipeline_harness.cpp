@@ -1,33 +1,42 @@
-// The pipeline fuzz harness: a fixed VLAN switch on net_null ports, records in, invariants checked.
+// The pipeline fuzz harness: a fixed switch with L2, routed and NAT networks on net_null ports,
+// records in, per-stage accounting and per-frame invariants checked after every burst.
 #include "pipeline_harness.hpp"
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include <algorithm>
-#include <array>
 #include <cstring>
-#include <map>
-#include <vector>
+#include <initializer_list>
 
-#include "pipeline.hpp"
-#include "snapshot_compile.hpp"
+#include "pipeline_harness_state.hpp"
 
 namespace edgegw::dataplane::fuzz {
 namespace {
 
-constexpr uint16_t kPorts = 8;
-constexpr uint16_t kMaxFrame = 1600;
 constexpr uint64_t kAging = 50;
-const char* const kPortNames[kPorts] = {"a", "b", "trunk", "qinq", "acc20", "loner", "acc30", "solo"};
-const DropReason kIngressLoss[] = {DropReason::malformed, DropReason::no_network, DropReason::unknown_vlan,
-                                   DropReason::hairpin, DropReason::no_egress};
+constexpr uint64_t kTicksPerSecond = 1000;  // the router's and NAT's clock (RouterTimes, NatTimeouts)
+constexpr uint64_t kLongPause = uint64_t{1} << 20;
+constexpr uint64_t kNatSeed = 0;  // each protocol's dynamic ports start at port_min (the corpus relies on it)
+constexpr uint32_t kNeighborCapacity = 8;
+const char* const kPortNames[kPorts] = {"a",    "b",    "trunk", "qinq", "acc20", "loner", "acc30", "solo",
+                                        "wan0", "wan1", "far0",  "g0",   "g1",    "iot0",  "farq",  "wanq"};
+
+constexpr uint32_t ip4(uint32_t a, uint32_t b, uint32_t c, uint32_t d) { return a << 24 | b << 16 | c << 8 | d; }
+
+RouterInterfaceSpec gateway(uint32_t address, uint8_t last_mac_byte, bool dhcp = false) {
+  return RouterInterfaceSpec{address, 24, {0x02, 0xe9, 0, 0, 0, last_mac_byte}, dhcp};
+}
+
+// The punt ring is small so that one burst of DHCP messages can fill it (punt_full).
+constexpr unsigned kPuntRingSize = 4;
 
 std::vector<BridgeSpec> harness_bridges() {
   const std::array<uint8_t, 6> pinned = {0x02, 0, 0, 0, 0, 0x01};
-  std::vector<BridgeSpec> b(4);
+  std::vector<BridgeSpec> b(8);
   b[0].name = "lan";
   b[0].members = {{"a"}, {"b"}, {"trunk", 10}, {"qinq", 10, 100}};
   b[0].static_macs = {{pinned, "b"}};
@@ -42,40 +51,84 @@ std::vector<BridgeSpec> harness_bridges() {
   b[3].name = "solo";
   b[3].members = {{"solo"}};
   b[3].fdb_max_entries = 8;
+  b[4].name = "wan";
+  b[4].members = {{"wan0"}, {"wan1"}, {"trunk", 40}, {"wanq", 41, 400}};
+  b[4].fdb_max_entries = 8;
+  b[4].router = gateway(ip4(10, 0, 0, 1), 0x10);
+  b[5].name = "far";
+  b[5].members = {{"far0"}, {"farq", 50, 300}};
+  b[5].fdb_max_entries = 8;
+  b[5].router = gateway(ip4(172, 16, 0, 1), 0x17);
+  b[6].name = "guests";
+  b[6].members = {{"g0"}, {"g1"}, {"trunk", 60}};
+  b[6].fdb_max_entries = 8;
+  b[6].router = gateway(ip4(192, 168, 60, 1), 0x60, true);  // serves DHCP: its DHCP messages are punted
+  b[6].nat = NatSpec{"wan", 16, 6, {{6, 8080, ip4(192, 168, 60, 10), 80}, {17, 5353, ip4(192, 168, 60, 11), 53}}};
+  b[7].name = "iot";
+  b[7].members = {{"iot0"}, {"wanq", 71}};
+  b[7].fdb_max_entries = 8;
+  b[7].router = gateway(ip4(192, 168, 70, 1), 0x70);
+  b[7].nat = NatSpec{"wan", 8, 4, {{6, 2222, ip4(192, 168, 70, 5), 22}}};
   return b;
 }
 
-inline uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+std::vector<RouteSpec> harness_routes() {
+  return {RouteSpec{ip4(198, 51, 100, 0), 24, ip4(10, 0, 0, 254)}, RouteSpec{ip4(203, 0, 113, 0), 24, ip4(172, 16, 0, 254)}};
+}
+
+uint32_t max_frame_of(uint16_t port) {
+  const std::string name = kPortNames[port];
+  const uint32_t mtu = name == "b" || name == "far0" ? 1000 : (name == "g0" ? 1200 : 1500);
+  return mtu + kEthHeaderLen;
+}
+
+const DropReason kParseVerdicts[] = {DropReason::malformed, DropReason::no_network, DropReason::unknown_vlan};
+const DropReason kBridgeVerdicts[] = {DropReason::hairpin, DropReason::no_egress};
+const DropReason kRouterVerdicts[] = {DropReason::ip_malformed, DropReason::ttl_exceeded, DropReason::no_route,
+                                      DropReason::no_neighbor,  DropReason::frag_needed,  DropReason::not_routable,
+                                      DropReason::nat_no_session, DropReason::nat_limit, DropReason::punt_full};
+
+// The counters the harness compares between stages.
+struct Totals {
+  std::array<PortCounters, kPorts> ports;
+  RouterCounters router;
+};
+
+uint64_t drop_delta(const Totals& a, const Totals& b, uint16_t port, DropReason r) {
+  return b.ports[port].drops[unsigned(r)] - a.ports[port].drops[unsigned(r)];
+}
+
+template <typename Reasons>
+uint64_t verdicts(const Totals& a, const Totals& b, uint16_t port, const Reasons& reasons) {
+  uint64_t n = 0;
+  for (DropReason r : reasons) n += drop_delta(a, b, port, r);
+  return n;
+}
+
+// "" when, between a and b, the only drops counted are `at_ingress` reasons on the ingress port and
+// `anywhere` reasons.
+std::string drops_only(const Totals& a, const Totals& b, uint16_t ingress, std::initializer_list<DropReason> at_ingress,
+                       std::initializer_list<DropReason> anywhere, const char* stage) {
+  auto in = [](std::initializer_list<DropReason> list, unsigned r) {
+    return std::find(list.begin(), list.end(), DropReason(r)) != list.end();
+  };
+  for (uint16_t p = 0; p < kPorts; ++p) {
+    for (unsigned r = 0; r < kDropReasonCount; ++r) {
+      if (a.ports[p].drops[r] == b.ports[p].drops[r] || in(anywhere, r) || (p == ingress && in(at_ingress, r))) continue;
+      return std::string(stage) + " counted " + drop_reason_name(DropReason(r)) + " on port " + kPortNames[p];
+    }
+  }
+  return "";
+}
 
 }  // namespace
-
-struct PipelineHarness::State {
-  std::string tag;
-  std::vector<std::string> vdevs;
-  std::array<uint16_t, kPorts> port_ids{};
-  rte_mempool* pool = nullptr;
-  std::vector<BridgeSpec> bridges = harness_bridges();
-  Snapshot snap;
-  std::vector<std::unique_ptr<FdbTable>> fdbs;
-  std::unique_ptr<MacCounts> mac_counts;
-  std::unique_ptr<WorkerCounters> counters;
-  std::unique_ptr<TxBuffers> tx;
-
-  void reset();
-  std::string flush(rte_mbuf** pkts, uint16_t n, uint16_t ingress, uint64_t now);
-  std::string check_egress(uint16_t egress, const rte_mbuf* m) const;
-  PortCounters totals(uint16_t index) const {
-    PortCounters c;
-    accumulate(counters->ports[port_ids[index]], &c);
-    return c;
-  }
-};
 
 std::unique_ptr<PipelineHarness> PipelineHarness::create(const std::string& tag, std::string* error) {
   auto state = std::make_unique<State>();
   state->tag = tag;
   std::unique_ptr<PipelineHarness> harness(new PipelineHarness(std::move(state)));
   State& s = *harness->state_;
+  // Cache 0: the available count is exact, which is what the leak check compares.
   s.pool = rte_pktmbuf_pool_create(("fz_" + tag).c_str(), 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
   if (s.pool == nullptr) {
     *error = "cannot create the pool";
@@ -98,6 +151,15 @@ std::unique_ptr<PipelineHarness> PipelineHarness::create(const std::string& tag,
     }
     s.port_ids[i] = id;
   }
+  s.punt = rte_ring_create(("fzp_" + tag).c_str(), kPuntRingSize, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  if (s.punt == nullptr) {
+    *error = "cannot create the punt ring";
+    return nullptr;
+  }
+  if (std::string e = s.compile(); !e.empty()) {
+    *error = e;
+    return nullptr;
+  }
   return harness;
 }
 
@@ -112,119 +174,264 @@ PipelineHarness::~PipelineHarness() {
     }
     rte_eal_hotplug_remove("vdev", name.c_str());
   }
+  state_->snap = Snapshot{};  // its LPM, before the pool
+  rte_ring_free(state_->punt);
   rte_mempool_free(state_->pool);
 }
 
-void PipelineHarness::State::reset() {
-  counters = std::make_unique<WorkerCounters>();
-  tx = std::make_unique<TxBuffers>();
+// The snapshot is compiled once (an LPM costs a 64 MB table): reset() swaps the dynamic state the
+// snapshot points to.
+std::string PipelineHarness::State::compile() {
+  bridges = harness_bridges();
   mac_counts = std::make_unique<MacCounts>();
-  snap = Snapshot{};
   snap.mac_counts = mac_counts.get();
   std::map<std::string, uint16_t> index_of_port;
   for (uint16_t i = 0; i < kPorts; ++i) {
     SnapshotPort p;
     p.port_id = port_ids[i];
     p.incarnation = 7;
-    p.max_frame = (i == 1 ? 1000u : 1500u) + kEthHeaderLen;
+    p.max_frame = max_frame_of(i);
     p.mac_limit = i == 1 ? 2 : (i == 2 ? 3 : 0);
     snap.ports.push_back(p);
     snap.by_port_id[p.port_id] = PortIdEntry{i, p.incarnation};
     index_of_port[kPortNames[i]] = i;
   }
-  fdbs.clear();
   snap.networks.resize(bridges.size());
+  compile_memberships(snap, bridges, index_of_port);
+  std::map<std::string, NeighborTable*> by_name;
+  neighbors.resize(bridges.size());
+  for (size_t n = 0; n < bridges.size(); ++n) {
+    if (!bridges[n].router) continue;
+    neighbors[n] = std::make_unique<NeighborTable>(kNeighborCapacity);
+    by_name[bridges[n].name] = neighbors[n].get();
+  }
+  compile_routes(snap, bridges, harness_routes(), by_name, kTicksPerSecond);
+  if (snap.lpm == nullptr) return "cannot create the route table";
+  snap.punt = punt;
+  std::map<std::string, netproto::NatTable*> by_uplink;
+  for (auto& [uplink, plan] : plan_nat_tables(bridges, kTicksPerSecond)) {
+    plan.config.seed = kNatSeed;
+    auto created = create_nat_table(plan);
+    if (!created) return "cannot create the NAT table of " + uplink + ": " + created.error().message;
+    by_uplink[uplink] = created->get();
+    nat_tables[uplink] = std::move(*created);
+  }
+  attach_nat_tables(snap, bridges, by_uplink);
+  return "";
+}
+
+void PipelineHarness::State::reset() {
+  counters = std::make_unique<WorkerCounters>();
+  tx = std::make_unique<TxBuffers>();
+  bridge = std::make_unique<BridgeStage>(*counters, *tx);
+  route = std::make_unique<RouteStage>(*counters, *bridge);
+  for (MacCount& c : *mac_counts) {
+    c.incarnation.store(0);
+    c.count.store(0);
+  }
+  fdbs.clear();
   for (size_t n = 0; n < bridges.size(); ++n) {
     fdbs.push_back(std::make_unique<FdbTable>(bridges[n].fdb_max_entries));
     snap.networks[n].fdb = fdbs.back().get();
     snap.networks[n].aging_ticks = kAging;
+    if (neighbors[n] != nullptr) {
+      neighbors[n] = std::make_unique<NeighborTable>(kNeighborCapacity);
+      snap.networks[n].neighbors = neighbors[n].get();
+    }
   }
-  compile_memberships(snap, bridges, index_of_port);
+  nat_sessions_before = 0;
+  for (auto& [uplink, table] : nat_tables) {
+    table->clear();
+    nat_sessions_before += table->counters().sessions_created;  // clear() keeps the counters
+  }
 }
 
-// A frame queued on `egress` must belong to a network of its ingress membership, not go back to that
-// membership, carry exactly the egress member's tags and fit the egress port.
-std::string PipelineHarness::State::check_egress(uint16_t egress, const rte_mbuf* m) const {
-  const uint32_t ingress_member = m->hash.usr;
-  if (ingress_member >= snap.members.size()) return "queued frame without an ingress membership";
-  const SnapshotNetwork& net = snap.networks[snap.members[ingress_member].network];
-  const uint16_t member = net.member_by_port_id[snap.ports[egress].port_id];
-  if (member == kNoIndex) return "frame left on a port outside its network";
-  if (member == ingress_member) return "frame sent back to its ingress membership";
-  const SnapshotMember& to = snap.members[member];
-  if (m->nb_segs != 1 || m->data_len != m->pkt_len) return "egress frame is not one segment";
-  if (m->pkt_len > snap.ports[egress].max_frame + to.tag_bytes) return "egress frame above the MTU";
-  const auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
-  if (m->data_len < kEthHeaderLen + to.tag_bytes) return "egress frame shorter than its headers";
-  const uint8_t* tag = p + 12;
-  if (to.outer_vlan != 0) {
-    if (be16(tag) != kTpidStag || (be16(tag + 2) & 0x0fff) != to.outer_vlan) return "wrong outer tag";
-    tag += kVlanTagLen;
-  }
-  if (to.vlan != 0) {
-    if (be16(tag) != kTpidCtag || (be16(tag + 2) & 0x0fff) != to.vlan) return "wrong inner tag";
-    tag += kVlanTagLen;
-  }
-  if (be16(tag) == kTpidCtag || be16(tag) == kTpidStag) return "egress frame carries a tag of another member";
-  return "";
+namespace {
+
+Totals read_totals(const WorkerCounters& c, const std::array<uint16_t, kPorts>& port_ids) {
+  Totals t;
+  for (uint16_t i = 0; i < kPorts; ++i) accumulate(c.ports[port_ids[i]], &t.ports[i]);
+  RouterCounters& r = t.router;
+  r.routed = c.routed.load();
+  r.arp_replies = c.arp_replies.load();
+  r.arp_requests = c.arp_requests.load();
+  r.icmp_echo_replies = c.icmp_echo_replies.load();
+  r.icmp_errors = c.icmp_errors.load();
+  r.icmp_rate_limited = c.icmp_rate_limited.load();
+  r.neighbor_table_full = c.neighbor_table_full.load();
+  r.arp_replies_received = c.arp_replies_received.load();
+  r.fragmented = c.fragmented.load();
+  r.fragments = c.fragments.load();
+  r.punted = c.punted.load();
+  return t;
 }
 
-std::string PipelineHarness::State::flush(rte_mbuf** pkts, uint16_t n, uint16_t ingress, uint64_t now) {
-  std::array<PortCounters, kPorts> before;
-  for (uint16_t i = 0; i < kPorts; ++i) before[i] = totals(i);
+}  // namespace
 
+// One burst through parse, bridge, route and tx (the order of Pipeline::run; the stages are called
+// one by one so that each one's verdicts and the queued frames can be checked).
+std::string PipelineHarness::State::flush(rte_mbuf** pkts, uint16_t n, uint16_t ingress_port, uint64_t now) {
+  ingress = ingress_port;
+  arrival_count = n;
+  uint64_t rx_bytes = 0;
   Burst burst;
   burst.ingress = ingress;
-  for (uint16_t i = 0; i < n; ++i) burst.pkts[burst.count++] = pkts[i];
+  for (uint16_t i = 0; i < n; ++i) {
+    pkts[i]->port = i;
+    rx_bytes += pkts[i]->pkt_len;
+    arrivals[i].member = kNoIndex;
+    arrivals[i].to_router = false;
+    burst.pkts[burst.count++] = pkts[i];
+  }
+  const Totals t0 = read_totals(*counters, port_ids);
   L2ParseStage(*counters).process(snap, burst, now);
+  const Totals t1 = read_totals(*counters, port_ids);
+  const uint16_t survivors = burst.count;
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    const rte_mbuf* m = burst.pkts[i];
+    Arrival& a = arrivals[m->port];
+    a.member = static_cast<uint16_t>(m->hash.usr);
+    if (a.member >= snap.members.size()) return "the parse stage passed a frame without a membership";
+    if (m->nb_segs != 1 || m->data_len > kMaxFrame) return "the parse stage passed a frame it made bigger";
+    a.len = m->data_len;
+    std::memcpy(a.frame.data(), rte_pktmbuf_mtod(m, const uint8_t*), a.len);
+  }
   Burst to_router;
-  BridgeStage(*counters, *tx).process(snap, burst, now, to_router);
+  bridge->process(snap, burst, now, to_router);
   if (burst.count != 0) return "the bridge left packets in the burst";
-  if (to_router.count != 0) return "a frame went to the router of a network without one";
+  const uint16_t routed_in = to_router.count;
+  for (uint16_t i = 0; i < to_router.count; ++i) {
+    Arrival& a = arrivals[to_router.pkts[i]->port];
+    if (!snap.networks[snap.members[a.member].network].routed) return "the bridge handed a frame of an L2 network to the router";
+    a.to_router = true;
+  }
+  const Totals t2 = read_totals(*counters, port_ids);
+  if (to_router.count != 0) route->process(snap, to_router, now);
+  if (to_router.count != 0) return "the router left packets in its burst";
+  const Totals t3 = read_totals(*counters, port_ids);
+  // Punted: DHCP messages to the server of a network that has one, from this burst, as they arrived.
+  uint64_t punted = 0;
+  for (void* p = nullptr; rte_ring_dequeue(punt, &p) == 0; ++punted) {
+    auto* m = static_cast<rte_mbuf*>(p);
+    const bool from_burst = m->port < arrival_count && arrivals[m->port].to_router;
+    const Arrival* a = from_burst ? &arrivals[m->port] : nullptr;
+    const uint8_t* f = rte_pktmbuf_mtod(m, const uint8_t*);
+    const bool dhcp = m->data_len >= 14 + 20 + 8 && f[23] == 17 && (f[14] & 15u) * 4 + 14 + 4 <= m->data_len &&
+                      f[14 + (f[14] & 15u) * 4 + 2] == 0 && f[14 + (f[14] & 15u) * 4 + 3] == 67;
+    // (The route stage trims Ethernet padding: what is punted is the arrival up to its IPv4 length.)
+    const bool same = a != nullptr && m->data_len <= a->len && std::memcmp(a->frame.data(), f, m->data_len) == 0;
+    const bool served = a != nullptr && snap.networks[snap.members[a->member].network].dhcp;
+    const bool stamped = m->hash.usr == (a != nullptr ? a->member : kNoIndex) && m->hash.fdir.hi == snap.generation;
+    rte_pktmbuf_free(m);
+    if (!from_burst || !dhcp || !same || !served || !stamped) return "a punted frame that is not a DHCP message to a server";
+  }
+  if (t3.router.punted - t2.router.punted != punted) return "punted frames differ from those counted";
 
-  uint64_t queued = 0;
-  std::array<uint64_t, kPorts> queued_bytes{};
+  Tally tally;
+  tally.arp_requests.assign(snap.networks.size(), 0);
   for (uint16_t d = 0; d < tx->dirty_count; ++d) {
     const uint16_t egress = tx->dirty[d];
     const TxBuffers::Queue& q = tx->queues[egress];
     for (uint16_t k = 0; k < q.count; ++k) {
-      if (std::string e = check_egress(egress, q.pkts[k]); !e.empty()) return e;
-      queued_bytes[egress] += q.pkts[k]->pkt_len;
+      if (std::string e = check_frame(egress, q.pkts[k], tally); !e.empty()) return e;
     }
-    queued += q.count;
   }
   TxStage(*counters, *tx).process(snap);
+  const Totals t4 = read_totals(*counters, port_ids);
 
-  uint64_t rx = 0, ingress_loss = 0, egress_loss = 0, not_learned = 0;
-  for (uint16_t i = 0; i < kPorts; ++i) {
-    const PortCounters after = totals(i);
-    rx += after.rx_packets - before[i].rx_packets;
-    for (DropReason r : kIngressLoss) {
-      const uint64_t delta = after.drops[unsigned(r)] - before[i].drops[unsigned(r)];
-      if (delta != 0 && i != ingress) return std::string("ingress verdict ") + drop_reason_name(r) + " on another port";
-      ingress_loss += delta;
-    }
-    egress_loss += after.drops[unsigned(DropReason::mtu)] - before[i].drops[unsigned(DropReason::mtu)];
-    egress_loss += after.drops[unsigned(DropReason::no_mbuf)] - before[i].drops[unsigned(DropReason::no_mbuf)];
-    not_learned += after.drops[unsigned(DropReason::fdb_full)] - before[i].drops[unsigned(DropReason::fdb_full)];
-    not_learned += after.drops[unsigned(DropReason::mac_limit)] - before[i].drops[unsigned(DropReason::mac_limit)];
-    if (after.drops[unsigned(DropReason::tx_full)] != before[i].drops[unsigned(DropReason::tx_full)]) {
-      return "net_null refused a frame";
-    }
-    if (after.tx_bytes - before[i].tx_bytes != queued_bytes[i]) return "tx bytes differ from the bytes queued";
+  // Parse: every packet counted received on its port, and dropped there or passed on.
+  for (uint16_t p = 0; p < kPorts; ++p) {
+    const uint64_t rx = t1.ports[p].rx_packets - t0.ports[p].rx_packets;
+    if (rx != (p == ingress ? n : 0)) return "rx counted " + std::to_string(rx) + " packets on " + kPortNames[p];
+    if (t4.ports[p].rx_packets != t1.ports[p].rx_packets) return "a stage after parse counted rx";
   }
-  uint64_t sent = 0;
-  for (uint16_t i = 0; i < kPorts; ++i) sent += totals(i).tx_packets - before[i].tx_packets;
-  if (rx != n) return "rx counted " + std::to_string(rx) + " of " + std::to_string(n) + " packets";
-  if (sent != queued) return "tx counted " + std::to_string(sent) + " of " + std::to_string(queued) + " queued";
-  if (ingress_loss > n || not_learned > n) return "more verdicts than packets";
-  const uint64_t went_on = n - ingress_loss;
-  if (n == 1 && ingress_loss == 1 && queued + egress_loss != 0) return "a dropped packet was also sent";
-  if (went_on != 0 && queued + egress_loss < went_on) return "a forwarded packet went nowhere and was not counted";
-  if (queued > went_on * (kPorts - 1)) return "more copies than members";
+  if (t1.ports[ingress].rx_bytes - t0.ports[ingress].rx_bytes != rx_bytes) return "rx bytes differ from the bytes received";
+  if (std::string e = drops_only(t0, t1, ingress, {DropReason::malformed, DropReason::no_network, DropReason::unknown_vlan}, {},
+                                 "parse");
+      !e.empty()) {
+    return e;
+  }
+  if (verdicts(t0, t1, ingress, kParseVerdicts) != uint64_t{n} - survivors) return "the parse stage dropped a packet uncounted";
 
+  // Bridge: of the packets it kept (not the router's), each dropped once or sent on (or lost to
+  // the egress MTU).
+  if (std::string e = drops_only(t1, t2, ingress,
+                                 {DropReason::hairpin, DropReason::no_egress, DropReason::fdb_full, DropReason::mac_limit},
+                                 {DropReason::mtu}, "bridge");
+      !e.empty()) {
+    return e;
+  }
+  if (t2.router.routed != t1.router.routed || t2.router.arp_requests != t1.router.arp_requests) {
+    return "the bridge stage moved router counters";
+  }
+  const uint64_t bridged = survivors - routed_in;
+  const uint64_t bridge_dropped = verdicts(t1, t2, ingress, kBridgeVerdicts);
+  uint64_t bridge_mtu = 0, bridged_sent = 0, refused_learns = 0;
+  for (uint16_t p = 0; p < kPorts; ++p) bridge_mtu += drop_delta(t1, t2, p, DropReason::mtu);
+  refused_learns = drop_delta(t1, t2, ingress, DropReason::fdb_full) + drop_delta(t1, t2, ingress, DropReason::mac_limit);
+  for (uint16_t k = 0; k < n; ++k) {
+    if (arrivals[k].member != kNoIndex && !arrivals[k].to_router && tally.copies[k] != 0) ++bridged_sent;
+    if (arrivals[k].member == kNoIndex && tally.copies[k] != 0) return "a packet the parse stage dropped was sent";
+    if (tally.copies[k] > kPorts - 1) return "more copies than members";
+  }
+  if (bridge_dropped > bridged || refused_learns > survivors) return "more bridge verdicts than packets";
+  if (bridged_sent + bridge_dropped > bridged) return "a bridged packet was both dropped and sent";
+  if (bridged_sent + bridge_dropped + bridge_mtu < bridged) return "a bridged packet went nowhere and was not counted";
+
+  // Route: each packet it got dropped with a reason, answered, taken in or routed; what it sends
+  // (replies, routed frames, errors, ARP requests) fits (route MTU) unless a reply is as big as an
+  // oversized request; counted MTU drops are on the ingress port.
+  if (std::string e = drops_only(t2, t3, ingress,
+                                 {DropReason::ip_malformed, DropReason::ttl_exceeded, DropReason::no_route,
+                                  DropReason::no_neighbor, DropReason::frag_needed, DropReason::not_routable,
+                                  DropReason::nat_no_session, DropReason::nat_limit, DropReason::mtu,
+                                  DropReason::no_egress, DropReason::punt_full},
+                                 {}, "route");
+      !e.empty()) {
+    return e;
+  }
+  const RouterCounters& r2 = t2.router;
+  const RouterCounters& r3 = t3.router;
+  const uint64_t handled = verdicts(t2, t3, ingress, kRouterVerdicts) + (r3.routed - r2.routed) +
+                           (r3.arp_replies - r2.arp_replies) + (r3.icmp_echo_replies - r2.icmp_echo_replies) +
+                           (r3.arp_replies_received - r2.arp_replies_received) + (r3.punted - r2.punted);
+  const uint64_t route_mtu = drop_delta(t2, t3, ingress, DropReason::mtu);
+  if (handled > routed_in) return "more router verdicts than packets: " + std::to_string(handled) + " for " + std::to_string(routed_in);
+  if (handled + route_mtu < routed_in) return "a packet to the router went nowhere and was not counted";
+  uint64_t answered = 0;
+  for (uint16_t k = 0; k < n; ++k) {
+    if (arrivals[k].to_router && tally.copies[k] != 0) ++answered;
+  }
+  const uint64_t sent_on = (r3.routed - r2.routed) + (r3.arp_replies - r2.arp_replies) + (r3.icmp_echo_replies - r2.icmp_echo_replies);
+  if (answered > sent_on) return "the router sent more packets on than it counted";
+  if (r3.icmp_errors - r2.icmp_errors != tally.icmp_errors) return "ICMP errors counted differ from those queued";
+  uint64_t requests = 0;
+  for (size_t net = 0; net < snap.networks.size(); ++net) {
+    const uint32_t members = snap.networks[net].member_count;
+    if (tally.arp_requests[net] % members != 0) return "an ARP request did not reach every member of its network";
+    requests += tally.arp_requests[net] / members;
+  }
+  if (r3.arp_requests - r2.arp_requests != requests) return "ARP requests counted differ from those queued";
+  if (r3.neighbor_table_full != r2.neighbor_table_full && r3.arp_replies_received + r3.arp_replies ==
+                                                              r2.arp_replies_received + r2.arp_replies) {
+    return "neighbor_table_full without an ARP message to learn from";
+  }
+
+  // Tx: everything queued went out (net_null takes all), counted on its port.
+  if (std::string e = drops_only(t3, t4, kNoIndex, {}, {}, "tx"); !e.empty()) return e;
+  uint64_t sent = 0;
+  for (uint16_t p = 0; p < kPorts; ++p) {
+    sent += t4.ports[p].tx_packets - t3.ports[p].tx_packets;
+    if (t4.ports[p].tx_bytes - t3.ports[p].tx_bytes != tally.bytes[p]) return "tx bytes differ from the bytes queued";
+    if (t3.ports[p].tx_packets != t0.ports[p].tx_packets) return "a stage before tx counted tx";
+  }
+  if (sent != tally.frames) return "tx counted " + std::to_string(sent) + " of " + std::to_string(tally.frames) + " queued";
+  return check_tables(now);
+}
+
+// After a burst: the FDBs agree with the learned-MAC counts, neighbors are on their subnets.
+std::string PipelineHarness::State::check_tables(uint64_t now) const {
   age_fdbs(snap, now, 8);
-  // Every learned entry is counted on its port and nowhere else (MacCount for mac_limit).
   uint64_t learned = 0, counted = 0;
   std::vector<FdbTable::Entry> entries;
   for (const auto& t : fdbs) {
@@ -238,7 +445,41 @@ std::string PipelineHarness::State::flush(rte_mbuf** pkts, uint16_t n, uint16_t 
     if (snap.ports[i].mac_limit != 0 && c.count.load() > snap.ports[i].mac_limit) return "mac_limit exceeded";
   }
   if (learned != counted) return "learned MACs " + std::to_string(learned) + " but counted " + std::to_string(counted);
+  std::vector<NeighborTable::Entry> known;
+  for (const SnapshotNetwork& net : snap.networks) {
+    if (!net.routed) continue;
+    net.neighbors->read_entries(&known);
+    if (known.size() != net.neighbors->size()) return "a neighbor table's size disagrees with its entries";
+    for (const NeighborTable::Entry& e : known) {
+      if ((e.ip & net.subnet_mask) != (net.router_ip & net.subnet_mask) || e.ip == net.router_ip) {
+        return "a neighbor off its network's subnet, or the gateway itself";
+      }
+      if (e.mac != 0 && (e.mac & 1) != 0) return "a multicast MAC learned as a neighbor";
+    }
+  }
   return "";
+}
+
+// After an input (a walk of the whole table: too slow for every burst).
+std::string PipelineHarness::State::check_nat_tables() const {
+  for (const auto& [uplink, table] : nat_tables) {
+    std::string why;
+    if (!table->check_invariants(&why)) return "NAT table of " + uplink + ": " + why;
+  }
+  return "";
+}
+
+PipelineHarness::Reached PipelineHarness::reached() const {
+  const State& s = *state_;
+  Reached r;
+  const Totals t = read_totals(*s.counters, s.port_ids);
+  for (const PortCounters& p : t.ports) {
+    for (unsigned k = 0; k < kDropReasonCount; ++k) r.drops[k] += p.drops[k];
+  }
+  r.router = t.router;
+  for (const auto& [uplink, table] : s.nat_tables) r.nat_sessions += table->counters().sessions_created;
+  r.nat_sessions -= s.nat_sessions_before;
+  return r;
 }
 
 std::string PipelineHarness::run(const uint8_t* data, size_t size) {
@@ -253,19 +494,23 @@ std::string PipelineHarness::run(const uint8_t* data, size_t size) {
   std::string failure;
   while (at + 3 <= size && failure.empty()) {
     const uint8_t head = data[at];
-    const uint16_t port = head & 7;
+    const uint16_t word = static_cast<uint16_t>(data[at + 1] | data[at + 2] << 8);
+    const auto port = static_cast<uint16_t>((head & 7) | ((word >> 11) & 1) << 3);
     const bool new_burst = (head & 8) != 0;
-    now += (head >> 4) * 8u;
-    size_t len = (data[at + 1] | data[at + 2] << 8) & 0x7ff;
+    const unsigned advance = head >> 4;
+    now += advance == 15 ? kLongPause : advance * 8u;
     at += 3;
-    len = std::min<size_t>({len, kMaxFrame, size - at});
+    const size_t len = std::min<size_t>({word & 0x7ffu, kMaxFrame, size - at});
     if (count != 0 && (new_burst || port != ingress || count == kBurstSize)) {
       failure = s.flush(pkts, count, ingress, now);
       count = 0;
+      if (!failure.empty()) break;
     }
     rte_mbuf* m = rte_pktmbuf_alloc(s.pool);
     if (m == nullptr) return "the pool ran dry";
-    std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(len)), data + at, len);
+    auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(len)));
+    std::memcpy(frame, data + at, len);
+    fix_checksums(frame, len, (word & 0x1000) != 0, (word & 0x2000) != 0);
     at += len;
     ingress = port;
     pkts[count++] = m;
@@ -280,6 +525,7 @@ std::string PipelineHarness::run(const uint8_t* data, size_t size) {
   if (failure.empty() && rte_mempool_avail_count(s.pool) != available) {
     failure = "mbufs leaked: " + std::to_string(available - rte_mempool_avail_count(s.pool));
   }
+  if (failure.empty()) failure = s.check_nat_tables();
   return failure;
 }
 

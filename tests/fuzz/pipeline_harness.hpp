@@ -1,22 +1,42 @@
 // The pipeline fuzz harness, shared by the libFuzzer target (tests/fuzz/pipeline_fuzz.cpp) and the
 // unit test that replays tests/fuzz/regressions/pipeline/ (tests/unit/dataplane).
 //
-// A fixed switch of 8 net_null ports (tx discards, so every queued frame is really sent) with
-// untagged, 802.1Q and QinQ members, static MACs, a small FDB and mac_limits. The input is a list of
-// records, each a frame on one port:
-//   byte 0      bits 0-2 ingress port, bit 3 starts a new burst, bits 4-7 clock advance (x 8 ticks)
-//   bytes 1-2   frame length, little endian, low 11 bits (capped at kMaxFrame)
+// A fixed switch of 16 net_null ports (tx discards, so every queued frame is really sent), compiled
+// by the data plane's own snapshot compilers (memberships, routes, NAT tables):
+//   L2 networks   lan (a, b, trunk VLAN 10, qinq 100/10), v20, v30, solo; loner is in no network
+//   routed wan    10.0.0.1/24 on wan0, wan1, trunk VLAN 40, wanq QinQ 400/41; the NAT uplink
+//   routed far    172.16.0.1/24 on far0 (MTU 1000), farq QinQ 300/50
+//   NAT guests    192.168.60.1/24 on g0 (MTU 1200), g1, trunk VLAN 60; forwards TCP 8080 ->
+//                 192.168.60.10:80, UDP 5353 -> 192.168.60.11:53
+//   NAT iot       192.168.70.1/24 on iot0, wanq VLAN 71; forward TCP 2222 -> 192.168.70.5:22
+//                 (one table for both at wan: 16 sessions, 6 per inside host)
+//   static routes 198.51.100.0/24 via 10.0.0.254, 203.0.113.0/24 via 172.16.0.254 (no default)
+// Gateway MACs 02:e9:00:00:00:{10,17,60,70}; make_pipeline_corpus.py builds frames for it.
+//
+// The input is a list of records, each a frame on one port:
+//   byte 0      bits 0-2 ingress port (low bits), bit 3 starts a new burst, bits 4-7 clock advance
+//               (x 8 ticks; 15 is a long pause, past every neighbor and NAT timeout but TCP's)
+//   bytes 1-2   little endian: bits 0-10 frame length (capped at kMaxFrame), bit 11 ingress port
+//               bit 3, bit 12 the harness writes a valid IPv4 header checksum, bit 13 a valid
+//               ICMP/UDP/TCP checksum (so mutations get past the checksum checks)
 //   then        the frame's bytes (fewer when the input ends)
-// After every burst it checks: no mbuf leaked; every received packet was counted once in rx and
-// ended as exactly one ingress verdict or was sent or dropped at egress (for single-packet bursts,
-// exactly; for larger ones, in sum); every frame on the wire carries exactly its egress member's
-// tags and belongs to a network of the ingress membership; tx counters match what was queued.
+// Each burst runs through the parse, bridge, route and tx stages (Pipeline::run's order) and then
+// it checks: no mbuf leaked; every received packet got exactly one verdict per stage that saw it
+// (counted drop, bridged, or the router's drop / reply / route); every frame on the wire carries
+// exactly its egress member's tags; a bridged frame stays in its network; a router frame has its
+// gateway's MAC, a valid IPv4 header with TTL > 0 or a well-formed ARP message; an ICMP error
+// quotes a packet as it arrived; nothing leaves a NAT domain with an inside address, or enters it
+// other than through the uplink address; tx counters match what was queued; the FDBs, neighbor
+// tables and (after the input) the NAT table stay consistent.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include "edgegw/dataplane/dataplane.hpp"
 
 struct rte_mempool;
 
@@ -31,9 +51,19 @@ class PipelineHarness {
   PipelineHarness(const PipelineHarness&) = delete;
   PipelineHarness& operator=(const PipelineHarness&) = delete;
 
-  // Feeds one input; "" when every check held, else what broke. Dynamic state (FDB, counters)
-  // starts fresh for each input, so results do not depend on earlier inputs.
+  // Feeds one input; "" when every check held, else what broke. Dynamic state (FDB, neighbors, NAT
+  // sessions, counters, the ICMP rate limit) starts fresh for each input, so results do not depend
+  // on earlier inputs.
   std::string run(const uint8_t* data, size_t size);
+
+  // What the last input made the stages do: drops by reason (all ports), the router's counters,
+  // NAT sessions created. The replay test checks that the seed corpus reaches every verdict.
+  struct Reached {
+    std::array<uint64_t, kDropReasonCount> drops{};
+    RouterCounters router;
+    uint64_t nat_sessions = 0;
+  };
+  Reached reached() const;
 
   struct State;
 

@@ -95,6 +95,7 @@ json ControlApi::status() const {
               {"icmp_errors", dp.router.icmp_errors},
               {"icmp_rate_limited", dp.router.icmp_rate_limited},
               {"neighbor_table_full", dp.router.neighbor_table_full},
+              {"arp_replies_received", dp.router.arp_replies_received},
               {"fragmented", dp.router.fragmented},
               {"fragments", dp.router.fragments},
               {"punted", dp.router.punted},

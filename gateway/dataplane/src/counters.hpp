@@ -45,6 +45,7 @@ struct WorkerCounters {
   Counter icmp_errors{0};
   Counter icmp_rate_limited{0};
   Counter neighbor_table_full{0};
+  Counter arp_replies_received{0};
   Counter fragmented{0};
   Counter fragments{0};
   Counter punted{0};

@@ -294,8 +294,8 @@ DataplaneStatus DataplaneImpl::status() const {
   auto read = [](const Counter& x) { return x.load(std::memory_order_relaxed); };
   s.router = RouterCounters{read(c.routed),       read(c.arp_replies),      read(c.arp_requests),
                             read(c.icmp_echo_replies), read(c.icmp_errors), read(c.icmp_rate_limited),
-                            read(c.neighbor_table_full), read(c.fragmented), read(c.fragments), read(c.punted),  read(c.injected),
-                            read(c.inject_stale)};
+                            read(c.neighbor_table_full), read(c.arp_replies_received), read(c.fragmented),
+                            read(c.fragments), read(c.punted), read(c.injected), read(c.inject_stale)};
   if (int tid = worker_->tid.load(std::memory_order_acquire); tid != 0) s.worker_tids.push_back(tid);
   return s;
 }

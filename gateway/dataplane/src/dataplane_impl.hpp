@@ -18,6 +18,7 @@
 #include "fdb_table.hpp"
 #include "port_device.hpp"
 #include "snapshot.hpp"
+#include "snapshot_compile.hpp"
 #include "worker.hpp"
 
 struct rte_mempool;
@@ -127,8 +128,7 @@ class DataplaneImpl final : public Dataplane {
   // NAT session tables by uplink name: kept while the uplink's address, the limits and the port
   // forwards stay the same (a change starts a new table: its sessions are dropped).
   struct NatRecord {
-    netproto::NatConfig config;
-    std::vector<NatForwardSpec> forwards;
+    NatTablePlan plan;
     std::unique_ptr<netproto::NatTable> table;
   };
   std::map<std::string, NatRecord> nat_tables_;

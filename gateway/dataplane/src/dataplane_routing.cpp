@@ -59,67 +59,87 @@ void DataplaneImpl::compile_routing(Snapshot& snap, Retired* retired) {
 }
 
 void DataplaneImpl::compile_nat(Snapshot& snap, Retired* retired) {
-  // One table per uplink, shared by the NAT networks behind it.
-  std::map<std::string, NatRecord> wanted;
-  for (const BridgeSpec& b : desired_.bridges) {
-    if (!b.nat) continue;
-    const bool first = wanted.count(b.nat->uplink) == 0;
-    NatRecord& r = wanted[b.nat->uplink];
-    r.config.max_sessions = first ? b.nat->max_sessions : std::max(r.config.max_sessions, b.nat->max_sessions);
-    r.config.max_sessions_per_host =
-        first ? b.nat->max_sessions_per_host : std::max(r.config.max_sessions_per_host, b.nat->max_sessions_per_host);
-    r.forwards.insert(r.forwards.end(), b.nat->forwards.begin(), b.nat->forwards.end());
-  }
   std::map<std::string, NatRecord> kept;
-  for (auto& [uplink, want] : wanted) {
-    const BridgeSpec* up = nullptr;
-    for (const BridgeSpec& b : desired_.bridges) {
-      if (b.name == uplink) up = &b;
-    }
-    want.config.external_ip = up->router->address;  // check_switch_spec: a routed network
-    const uint64_t hz = tsc_hz_;
-    want.config.timeouts = netproto::NatTimeouts{7440 * hz, 240 * hz, 10 * hz, 300 * hz, 60 * hz};
+  std::map<std::string, netproto::NatTable*> by_uplink;
+  for (auto& [uplink, want] : plan_nat_tables(desired_.bridges, tsc_hz_)) {
     auto old = nat_tables_.find(uplink);
     NatRecord& record = kept[uplink];
-    if (old != nat_tables_.end() && old->second.table && old->second.forwards == want.forwards &&
-        old->second.config.external_ip == want.config.external_ip &&
-        old->second.config.max_sessions == want.config.max_sessions &&
-        old->second.config.max_sessions_per_host == want.config.max_sessions_per_host) {
+    if (old != nat_tables_.end() && old->second.table && same_nat_table(old->second.plan, want)) {
       record = std::move(old->second);
     } else {
       want.config.seed = std::random_device{}() | uint64_t{std::random_device{}()} << 32;
-      auto created = netproto::NatTable::create(want.config);
+      auto created = create_nat_table(want);
       if (!created) {
         log::error("dataplane", "cannot create a NAT table", {{"uplink", uplink}, {"error", created.error().message}});
+        kept.erase(uplink);
         continue;  // its networks route without NAT: counted nat_no_session inbound, nothing leaves untranslated
       }
-      // Not yet published: the worker cannot see the table, so the control plane may set it up.
-      for (const NatForwardSpec& f : want.forwards) {
-        netproto::NatForward forward{f.protocol == 6 ? netproto::NatProto::tcp : netproto::NatProto::udp, f.port, f.to,
-                                     f.to_port};
-        if (auto added = (*created)->add_forward(forward); !added) {
-          log::error("dataplane", "cannot add a port forward", {{"uplink", uplink}, {"error", added.error().message}});
-        }
-      }
-      record.config = want.config;
-      record.forwards = want.forwards;
+      record.plan = want;
       record.table = std::move(*created);
     }
+    by_uplink[uplink] = record.table.get();
   }
   for (auto& [uplink, record] : nat_tables_) {
     if (record.table) retired->nat_tables.push_back(std::move(record.table));
   }
   nat_tables_ = std::move(kept);
+  attach_nat_tables(snap, desired_.bridges, by_uplink);
+}
 
-  for (size_t n = 0; n < desired_.bridges.size(); ++n) {
-    const BridgeSpec& b = desired_.bridges[n];
-    if (auto it = nat_tables_.find(b.name); it != nat_tables_.end()) snap.networks[n].nat = it->second.table.get();
+std::map<std::string, NatTablePlan> plan_nat_tables(const std::vector<BridgeSpec>& bridges, uint64_t tsc_hz) {
+  std::map<std::string, NatTablePlan> plans;
+  for (const BridgeSpec& b : bridges) {
     if (!b.nat) continue;
-    auto it = nat_tables_.find(b.nat->uplink);
+    const bool first = plans.count(b.nat->uplink) == 0;
+    NatTablePlan& p = plans[b.nat->uplink];
+    p.config.max_sessions = first ? b.nat->max_sessions : std::max(p.config.max_sessions, b.nat->max_sessions);
+    // Per host, 0 is no limit: the largest of all.
+    const uint32_t per_host = b.nat->max_sessions_per_host;
+    const uint32_t had = p.config.max_sessions_per_host;
+    p.config.max_sessions_per_host = first ? per_host : (had == 0 || per_host == 0 ? 0 : std::max(had, per_host));
+    p.forwards.insert(p.forwards.end(), b.nat->forwards.begin(), b.nat->forwards.end());
+  }
+  for (auto& [uplink, p] : plans) {
+    for (const BridgeSpec& b : bridges) {
+      if (b.name == uplink && b.router) p.config.external_ip = b.router->address;  // check_switch_spec: routed
+    }
+    p.config.timeouts = netproto::NatTimeouts{7440 * tsc_hz, 240 * tsc_hz, 10 * tsc_hz, 300 * tsc_hz, 60 * tsc_hz};
+  }
+  return plans;
+}
+
+bool same_nat_table(const NatTablePlan& a, const NatTablePlan& b) {
+  return a.forwards == b.forwards && a.config.external_ip == b.config.external_ip &&
+         a.config.max_sessions == b.config.max_sessions &&
+         a.config.max_sessions_per_host == b.config.max_sessions_per_host;
+}
+
+Result<std::unique_ptr<netproto::NatTable>> create_nat_table(const NatTablePlan& plan) {
+  auto created = netproto::NatTable::create(plan.config);
+  if (!created) return created;
+  // Not yet published: the worker cannot see the table, so the control plane may set it up.
+  for (const NatForwardSpec& f : plan.forwards) {
+    netproto::NatForward forward{f.protocol == 6 ? netproto::NatProto::tcp : netproto::NatProto::udp, f.port, f.to,
+                                 f.to_port};
+    if (auto added = (*created)->add_forward(forward); !added) {
+      log::error("dataplane", "cannot add a port forward",
+                 {{"external_ip", plan.config.external_ip}, {"error", added.error().message}});
+    }
+  }
+  return created;
+}
+
+void attach_nat_tables(Snapshot& snap, const std::vector<BridgeSpec>& bridges,
+                       const std::map<std::string, netproto::NatTable*>& by_uplink) {
+  for (size_t n = 0; n < bridges.size(); ++n) {
+    const BridgeSpec& b = bridges[n];
+    if (auto it = by_uplink.find(b.name); it != by_uplink.end()) snap.networks[n].nat = it->second;
+    if (!b.nat) continue;
+    auto it = by_uplink.find(b.nat->uplink);
     // Without its table a NAT network must not leak inside addresses: it keeps nat_inside with no
     // table, and the route stage drops what would leave it (nat_limit).
     snap.networks[n].nat_inside = true;
-    snap.networks[n].nat = it != nat_tables_.end() ? it->second.table.get() : nullptr;
+    snap.networks[n].nat = it != by_uplink.end() ? it->second : nullptr;
   }
 }
 

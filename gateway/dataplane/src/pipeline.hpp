@@ -100,10 +100,13 @@ class RouteStage {
   void handle_arp(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint64_t now, PortCounterCells& in);
   void handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint64_t now, PortCounterCells& in);
   void echo_reply(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint32_t ihl, PortCounterCells& in);
+  // The first bytes of a packet as it arrived, kept where NAT rewrites it in place.
+  struct ArrivedHead;
   // Sends an ICMP error about `m` (which stays the caller's) back to its sender, if the rate limit
-  // and RFC 1812's rules allow one.
+  // and RFC 1812's rules allow one. With `arrived`, `m` was rewritten by NAT: the error goes to
+  // the sender and quotes the packet as it arrived, not as translated.
   void icmp_error(const Snapshot& tables, const rte_mbuf* m, uint16_t member, uint8_t type, uint8_t code,
-                  uint32_t rest, uint64_t now, PortCounterCells& in);
+                  uint32_t rest, uint64_t now, PortCounterCells& in, const ArrivedHead* arrived = nullptr);
   void arp_request(const Snapshot& tables, uint16_t network, uint32_t target, rte_mempool* pool, uint64_t now,
                    PortCounterCells& in);
   void punt(const Snapshot& tables, rte_mbuf* m, PortCounterCells& in);

@@ -31,6 +31,10 @@ constexpr uint8_t kDefaultTtl = 64;
 constexpr uint32_t kArpLength = 28;
 constexpr uint32_t kMinFrame = 60;  // Ethernet minimum without FCS: frames the switch builds are padded to it
 constexpr uint32_t kIpv4HeaderLength = 20;
+constexpr uint32_t kIpv4HeaderMax = 60;
+// What NAT may rewrite after the IPv4 header: ports, the ICMP identifier, and the UDP (bytes 6-7)
+// and TCP (bytes 16-17) checksums.
+constexpr uint32_t kNatRewrittenL4 = 20;
 constexpr uint32_t kIcmpHeaderLength = 8;
 // RFC 1812 4.3.2.3: an ICMP error quotes as much of the packet as fits in 576 bytes.
 constexpr uint32_t kIcmpQuoteMax = 576 - kIpv4HeaderLength - kIcmpHeaderLength;
@@ -46,6 +50,14 @@ inline bool on_subnet(const SnapshotNetwork& net, uint32_t ip) {
 }
 
 }  // namespace
+
+// The IPv4 header and what NAT may rewrite after it, copied before it does: an ICMP error about a
+// translated packet (fragmentation needed on the way in) must reach and quote what the sender
+// sent, never the inside address it was translated to.
+struct RouteStage::ArrivedHead {
+  uint8_t bytes[kIpv4HeaderMax + kNatRewrittenL4];
+  uint32_t length = 0;
+};
 
 void RouteStage::process(const Snapshot& tables, Burst& burst, uint64_t now) {
   for (uint16_t i = 0; i < burst.count; ++i) {
@@ -94,6 +106,7 @@ void RouteStage::handle_arp(const Snapshot& tables, rte_mbuf* m, uint16_t member
     }
   }
   if (op == 2) {
+    bump(counters_.arp_replies_received);  // consumed here, like a packet delivered to a host
     rte_pktmbuf_free(m);
     return;
   }
@@ -162,7 +175,10 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
     return;
   }
   bool translated = false;
+  ArrivedHead arrived;
   if (to_nat_address) {
+    arrived.length = std::min(total, ihl + kNatRewrittenL4);
+    std::memcpy(arrived.bytes, ip, arrived.length);
     const bool hairpin = in_net.nat_inside && in_net.nat == hop_net.nat;
     const netproto::NatResult r = hairpin ? netproto::nat_outbound(*hop_net.nat, ip, total, now)
                                           : netproto::nat_inbound(*hop_net.nat, ip, total, now);
@@ -181,7 +197,8 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
   // options is not fragmented here (which options each fragment carries is not worth the fast path).
   if (total > out.route_mtu && ((load_be16(ip + 6) & kIpDontFragment) != 0 || ihl != kIpv4HeaderLength)) {
     if ((load_be16(ip + 6) & kIpDontFragment) != 0) {
-      icmp_error(tables, m, member, 3, 4, out.route_mtu & 0xffff, now, in);  // RFC 1191 next-hop MTU
+      // RFC 1191 next-hop MTU
+      icmp_error(tables, m, member, 3, 4, out.route_mtu & 0xffff, now, in, translated ? &arrived : nullptr);
       bump(in.drop(DropReason::frag_needed));
     } else {
       bump(in.drop(DropReason::mtu));
@@ -257,6 +274,7 @@ void RouteStage::fragment(const Snapshot& tables, uint16_t network, rte_mbuf* m,
       bump(in.drop(DropReason::no_mbuf));
       break;
     }
+    f->port = m->port;  // where it came in, like the packet it is part of
     std::memcpy(p, eth, kEthHeaderLen + kIpv4HeaderLength);
     uint8_t* fip = p + kEthHeaderLen;
     const bool last = at + length == data;
@@ -336,9 +354,9 @@ void RouteStage::echo_reply(const Snapshot& tables, rte_mbuf* m, uint16_t member
 }
 
 void RouteStage::icmp_error(const Snapshot& tables, const rte_mbuf* m, uint16_t member, uint8_t type, uint8_t code,
-                            uint32_t rest, uint64_t now, PortCounterCells& in) {
+                            uint32_t rest, uint64_t now, PortCounterCells& in, const ArrivedHead* arrived) {
   const uint8_t* eth = rte_pktmbuf_mtod(m, const uint8_t*);
-  const uint8_t* ip = eth + kEthHeaderLen;
+  const uint8_t* ip = arrived != nullptr ? arrived->bytes : eth + kEthHeaderLen;
   const uint32_t ihl = (ip[0] & 0x0fu) * 4;
   const uint32_t total = load_be16(ip + 2);
   const uint32_t src = load_be32(ip + 12);
@@ -391,7 +409,8 @@ void RouteStage::icmp_error(const Snapshot& tables, const rte_mbuf* m, uint16_t 
   icmp[0] = type;
   icmp[1] = code;
   store_be32(icmp + 4, rest);
-  std::memcpy(icmp + kIcmpHeaderLength, ip, quote);
+  std::memcpy(icmp + kIcmpHeaderLength, eth + kEthHeaderLen, quote);
+  if (arrived != nullptr) std::memcpy(icmp + kIcmpHeaderLength, arrived->bytes, std::min(quote, arrived->length));
   store_be16(icmp + 2, checksum(icmp, kIcmpHeaderLength + quote));
   bump(counters_.icmp_errors);
   bridge_.send_to_member(tables, member, e, in);

@@ -1,14 +1,17 @@
-// The part of snapshot compilation that turns BridgeSpec memberships into forwarding tables. Apart
-// from DataplaneImpl so that the pipeline's tests and fuzzer build their snapshots with the same
-// code the data plane uses.
+// The parts of snapshot compilation that turn BridgeSpecs into forwarding tables (memberships,
+// routes, NAT tables). Apart from DataplaneImpl so that the pipeline's tests and fuzzer build their
+// snapshots with the same code the data plane uses.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "edgegw/common/result.hpp"
 #include "edgegw/dataplane/switch_spec.hpp"
+#include "edgegw/netproto/nat_table.hpp"
 #include "snapshot.hpp"
 
 namespace edgegw::dataplane {
@@ -34,5 +37,28 @@ class NeighborTable;
 // route or the LPM cannot be created (logged; routed packets are then counted no_route).
 void compile_routes(Snapshot& snap, const std::vector<BridgeSpec>& bridges, const std::vector<RouteSpec>& routes,
                     const std::map<std::string, NeighborTable*>& neighbor_tables, uint64_t tsc_hz);
+
+// The NAT session table one uplink needs: shared by the NAT networks behind it, sized by the largest
+// limits among them, holding all their port forwards, its timeouts in the worker's time unit.
+struct NatTablePlan {
+  netproto::NatConfig config;  // seed 0: the caller picks one
+  std::vector<NatForwardSpec> forwards;
+};
+
+// The plans of `bridges` (accepted by check_switch_spec()), by uplink network name.
+std::map<std::string, NatTablePlan> plan_nat_tables(const std::vector<BridgeSpec>& bridges, uint64_t tsc_hz);
+
+// True when a table made for `a` serves `b` as it is (its sessions may be kept): same address,
+// limits and forwards.
+bool same_nat_table(const NatTablePlan& a, const NatTablePlan& b);
+
+// The table of `plan` with its port forwards (a forward it cannot add is logged and left out).
+Result<std::unique_ptr<netproto::NatTable>> create_nat_table(const NatTablePlan& plan);
+
+// Points each uplink network, and each NAT network behind it, at the uplink's table (`by_uplink`,
+// by network name). A NAT network whose uplink has no table stays nat_inside with no table: the
+// route stage lets nothing out of it.
+void attach_nat_tables(Snapshot& snap, const std::vector<BridgeSpec>& bridges,
+                       const std::map<std::string, netproto::NatTable*>& by_uplink);
 
 }  // namespace edgegw::dataplane

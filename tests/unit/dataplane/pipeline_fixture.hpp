@@ -1,5 +1,5 @@
 // A switch on synthetic mbufs for the pipeline tests: a snapshot compiled from BridgeSpecs by the
-// data plane's own compile_memberships(), port ids 24..31 (no device: the stages never need one
+// data plane's own compilers (memberships, routes, NAT tables), port ids 24..31 (no device: the stages never need one
 // except TxStage, whose refusal path the tests exercise), frames built byte by byte, and a leak
 // check (the pool must be full again after each test).
 #pragma once
@@ -152,6 +152,17 @@ class SwitchFixture : public ::testing::Test {
       neighbors[b.name] = neighbor_tables_.back().get();
     }
     compile_routes(snap_, bridges_, routes, neighbors, kTicksPerSecond);
+    // NAT tables as the data plane makes them, with seed 0: each protocol's first dynamic port is
+    // 1024, the next 1025, and so on.
+    nat_tables_.clear();
+    std::map<std::string, netproto::NatTable*> by_uplink;
+    for (auto& [uplink, plan] : plan_nat_tables(bridges_, kTicksPerSecond)) {
+      auto created = create_nat_table(plan);
+      ASSERT_TRUE(created.ok()) << created.error().message;
+      by_uplink[uplink] = created->get();
+      nat_tables_[uplink] = std::move(*created);
+    }
+    attach_nat_tables(snap_, bridges_, by_uplink);
   }
 
   void drain_tx() {
@@ -189,6 +200,12 @@ class SwitchFixture : public ::testing::Test {
   }
 
   void run(uint16_t ingress, std::initializer_list<rte_mbuf*> pkts, uint64_t now = 10) {
+    run(ingress, std::vector<rte_mbuf*>(pkts), now);
+  }
+
+  // One burst (at most kBurstSize packets) through parse, bridge and route; tx is left queued.
+  void run(uint16_t ingress, const std::vector<rte_mbuf*>& pkts, uint64_t now = 10) {
+    ASSERT_LE(pkts.size(), kBurstSize);
     Burst b;
     b.ingress = ingress;
     for (rte_mbuf* m : pkts) b.pkts[b.count++] = m;
@@ -216,6 +233,7 @@ class SwitchFixture : public ::testing::Test {
   std::unique_ptr<MacCounts> mac_counts_;
   std::vector<std::unique_ptr<FdbTable>> fdbs_;
   std::vector<std::unique_ptr<NeighborTable>> neighbor_tables_;
+  std::map<std::string, std::unique_ptr<netproto::NatTable>> nat_tables_;  // by uplink name
   std::vector<BridgeSpec> bridges_;
   std::array<uint32_t, kPortCount> mac_limit_{};
   Snapshot snap_;

@@ -3,7 +3,9 @@
 // checked, checksums verified, and what must not come out is asserted absent.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "edgegw/netproto/checksum.hpp"
@@ -374,6 +376,222 @@ TEST_F(RouteStageTest, MalformedPacketsToTheGatewayAreCountedAndDropped) {
   EXPECT_EQ(drops(kA, DropReason::ip_malformed), 5u);
   EXPECT_EQ(drops(kA, DropReason::not_routable), 1u) << "IPv6 is not routed";
   EXPECT_EQ(queued(kA) + queued(kB) + queued(kSolo) + queued(kSmall), 0);
+}
+
+TEST_F(RouteStageTest, ArpReplyToTheGatewayIsTakenInAndCounted) {
+  run(kSolo, {arp(2, kWanRouter, kMacD, kUpstream, kWanGw)});
+  EXPECT_EQ(counters_->arp_replies_received.load(), 1u);
+  EXPECT_EQ(counters_->arp_replies.load(), 0u);
+  EXPECT_EQ(queued(kSolo) + queued(kA) + queued(kB), 0) << "nothing answers a reply";
+  EXPECT_EQ(snap_.networks[1].neighbors->lookup(kUpstream, 10, 1000000), mac_key(kMacD.data()));
+}
+
+// Malformed ARP, ICMP and IPv4 to the gateway in the same bursts as valid routed traffic between two
+// hosts: each is dropped and counted under its reason, and every valid packet is delivered intact
+// (but for its MACs, TTL and header checksum) and in order.
+class MalformedAmongValidTest : public RouteStageTest {
+ protected:
+  void SetUp() override {
+    RouteStageTest::SetUp();
+    if (pool_ == nullptr) return;
+    run(kA, {arp(2, kLanRouter, kMacA, kHostA, kLanGw)});  // both gateways know their host
+    run(kSmall, {arp(2, kFarRouter, kMacC, kFarHost, kFarGw)});
+    ASSERT_EQ(counters_->arp_replies_received.load(), 2u);
+  }
+
+  // A UDP packet numbered `seq` and the frame it must leave as (to `to_mac` from `out_router`).
+  rte_mbuf* valid(const MacBytes& dst_router, const MacBytes& from_mac, uint32_t src, uint32_t dst, uint16_t seq,
+                  const MacBytes& to_mac, const MacBytes& out_router) {
+    rte_mbuf* m = ipv4(dst_router, from_mac, src, dst, 17, 64, 30);
+    uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+    store_be16(p + 14 + 20 + 8, seq);
+    std::vector<uint8_t> out(p, p + m->data_len);
+    std::memcpy(out.data(), to_mac.data(), 6);
+    std::memcpy(out.data() + 6, out_router.data(), 6);
+    uint8_t* ip = out.data() + 14;
+    ip[8] = 63;
+    store_be16(ip + 10, 0);
+    store_be16(ip + 10, checksum(ip, 20));
+    expected_.push_back(out);
+    return m;
+  }
+
+  rte_mbuf* with_ip_header(rte_mbuf* m, uint16_t total, uint8_t version_ihl) {
+    uint8_t* ip = rte_pktmbuf_mtod(m, uint8_t*) + 14;
+    ip[0] = version_ihl;
+    store_be16(ip + 2, total);
+    store_be16(ip + 10, 0);
+    store_be16(ip + 10, checksum(ip, 20));
+    return m;
+  }
+
+  // The malformed packets a host at (mac, ip) may send its gateway (gw_mac, gw), each with the drop
+  // reason it must be counted under.
+  std::vector<std::pair<rte_mbuf*, DropReason>> malformed(const MacBytes& mac, uint32_t ip, const MacBytes& gw_mac,
+                                                          uint32_t gw) {
+    std::vector<std::pair<rte_mbuf*, DropReason>> bad;
+    auto add = [&](rte_mbuf* m, DropReason r) { bad.emplace_back(m, r); };
+    rte_mbuf* short_arp = arp(1, gw_mac, mac, ip, gw);
+    rte_pktmbuf_trim(short_arp, 60 - 14 - 20);
+    add(short_arp, DropReason::ip_malformed);
+    rte_mbuf* hw_type = arp(1, gw_mac, mac, ip, gw);
+    store_be16(rte_pktmbuf_mtod(hw_type, uint8_t*) + 14, 6);  // IEEE 802, not Ethernet
+    add(hw_type, DropReason::ip_malformed);
+    rte_mbuf* hw_length = arp(1, kBcast, mac, ip, gw);  // broadcast: for the gateway by its target address
+    rte_pktmbuf_mtod(hw_length, uint8_t*)[14 + 4] = 8;
+    add(hw_length, DropReason::ip_malformed);
+    add(arp(3, gw_mac, mac, ip, gw), DropReason::not_routable);  // a RARP request
+    rte_mbuf* bad_icmp_sum = echo_request(ip, gw, gw_mac);
+    std::memcpy(rte_pktmbuf_mtod(bad_icmp_sum, uint8_t*) + 6, mac.data(), 6);
+    rte_pktmbuf_mtod(bad_icmp_sum, uint8_t*)[34 + 2] ^= 0x5a;
+    add(bad_icmp_sum, DropReason::ip_malformed);
+    rte_mbuf* cut_echo = echo_request(ip, gw, gw_mac);  // the frame ends inside the echo
+    std::memcpy(rte_pktmbuf_mtod(cut_echo, uint8_t*) + 6, mac.data(), 6);
+    rte_pktmbuf_trim(cut_echo, 10);
+    add(cut_echo, DropReason::ip_malformed);
+    // An echo whose IPv4 packet ends inside the ICMP header is no echo request: not answered.
+    rte_mbuf* short_echo = echo_request(ip, gw, gw_mac);
+    std::memcpy(rte_pktmbuf_mtod(short_echo, uint8_t*) + 6, mac.data(), 6);
+    add(with_ip_header(short_echo, 24, 0x45), DropReason::not_routable);
+    add(with_ip_header(ipv4(gw_mac, mac, ip, kInternet, 17, 64, 30), 50, 0x44), DropReason::ip_malformed);  // IHL 4
+    add(with_ip_header(ipv4(gw_mac, mac, ip, kInternet, 17, 64, 30), 50, 0x4f), DropReason::ip_malformed);  // IHL 15
+    add(with_ip_header(ipv4(gw_mac, mac, ip, kInternet, 17, 64, 30), 51, 0x45), DropReason::ip_malformed);  // past the frame
+    rte_mbuf* bad_sum = ipv4(gw_mac, mac, ip, kInternet, 17, 64, 30);
+    rte_pktmbuf_mtod(bad_sum, uint8_t*)[14 + 11] ^= 0x01;
+    add(bad_sum, DropReason::ip_malformed);
+    return bad;
+  }
+
+  // valid, bad, valid, bad, ... then the rest of the valid ones, as one burst from `port`.
+  void interleave_and_run(uint16_t port, std::vector<rte_mbuf*> good, const std::vector<std::pair<rte_mbuf*, DropReason>>& bad) {
+    std::vector<rte_mbuf*> burst;
+    for (size_t i = 0; i < std::max(good.size(), bad.size()); ++i) {
+      if (i < good.size()) burst.push_back(good[i]);
+      if (i < bad.size()) burst.push_back(bad[i].first);
+    }
+    run(port, burst);
+  }
+
+  static uint64_t count_of(const std::vector<std::pair<rte_mbuf*, DropReason>>& bad, DropReason r) {
+    return static_cast<uint64_t>(std::count_if(bad.begin(), bad.end(), [r](const auto& b) { return b.second == r; }));
+  }
+
+  // A host and its gateway.
+  struct Side {
+    uint16_t port;
+    MacBytes mac;
+    uint32_t ip;
+    MacBytes gw_mac;
+    uint32_t gw;
+  };
+
+  // `count` valid packets from `from` to `to` and the malformed ones of `from`, interleaved in one
+  // burst: the valid ones arrive intact and in order, the others are counted, nothing else is sent.
+  void mixed_burst(const Side& from, const Side& to, uint16_t count) {
+    expected_.clear();
+    std::vector<rte_mbuf*> good;
+    for (uint16_t seq = 0; seq < count; ++seq) good.push_back(valid(from.gw_mac, from.mac, from.ip, to.ip, seq, to.mac, to.gw_mac));
+    const auto bad = malformed(from.mac, from.ip, from.gw_mac, from.gw);
+    interleave_and_run(from.port, good, bad);
+    ASSERT_EQ(queued(to.port), count);
+    for (uint16_t k = 0; k < count; ++k) EXPECT_EQ(sent_bytes(to.port, k), expected_[k]) << "packet " << k;
+    EXPECT_EQ(drops(from.port, DropReason::ip_malformed), count_of(bad, DropReason::ip_malformed));
+    EXPECT_EQ(drops(from.port, DropReason::not_routable), count_of(bad, DropReason::not_routable));
+    for (uint16_t port : {kA, kB, kSmall, kSolo}) {
+      if (port != to.port) {
+        EXPECT_EQ(queued(port), 0) << "no reply, no error, no flood";
+      }
+    }
+    drain_tx();
+  }
+
+  std::vector<std::vector<uint8_t>> expected_;
+};
+
+TEST_F(MalformedAmongValidTest, EachIsCountedAndTheValidTrafficArrivesIntactAndInOrder) {
+  const Side a{kA, kMacA, kHostA, kLanRouter, kLanGw};
+  const Side c{kSmall, kMacC, kFarHost, kFarRouter, kFarGw};  // port small: MTU 1000, all of it fits
+  mixed_burst(a, c, 16);  // 16 valid and 11 malformed
+  EXPECT_EQ(counters_->routed.load(), 16u);
+  mixed_burst(c, a, 10);
+  EXPECT_EQ(counters_->routed.load(), 26u);
+  EXPECT_EQ(counters_->icmp_errors.load() + counters_->arp_replies.load() + counters_->icmp_echo_replies.load(), 0u);
+  for (uint16_t port : {kA, kSmall}) {
+    EXPECT_EQ(drops(port, DropReason::malformed) + drops(port, DropReason::no_route) +
+                  drops(port, DropReason::ttl_exceeded) + drops(port, DropReason::no_neighbor),
+              0u)
+        << "nothing else was dropped";
+  }
+}
+
+// NAT in front of a smaller MTU: guests (192.168.50.0/24 on small, MTU 1000, and b) behind the wan
+// uplink 10.0.0.1 (solo), TCP 8080 forwarded to the server 192.168.50.10:80.
+class NatMtuTest : public RouteStageTest {
+ protected:
+  static constexpr uint32_t kServer = 0xc0a8320a;   // 192.168.50.10 (kMacC, on small)
+  static constexpr uint32_t kClient = 0xc0a83214;   // 192.168.50.20 (kMacB, on b)
+
+  void SetUp() override {
+    RouteStageTest::SetUp();
+    if (pool_ == nullptr) return;
+    std::vector<BridgeSpec> b(2);
+    b[0].name = "wan";
+    b[0].members = {{"solo"}};
+    b[0].router = RouterInterfaceSpec{kWanGw, 24, kWanRouter};
+    b[1].name = "guests";
+    b[1].members = {{"small"}, {"b"}};
+    b[1].router = RouterInterfaceSpec{kLanGw, 24, kLanRouter};
+    b[1].nat = NatSpec{"wan", 1024, 0, {{6, 8080, kServer, 80}}};
+    build(b);
+  }
+
+  // A TCP SYN of `payload` bytes with DF set (the L4 checksum is not NAT's business to verify).
+  rte_mbuf* syn(const MacBytes& dst_mac, const MacBytes& src_mac, uint32_t src, uint16_t sport, uint32_t dst,
+                uint16_t dport, uint16_t payload) {
+    rte_mbuf* m = ipv4(dst_mac, src_mac, src, dst, 6, 64, payload, true);
+    uint8_t* tcp = rte_pktmbuf_mtod(m, uint8_t*) + 34;
+    store_be16(tcp, sport);
+    store_be16(tcp + 2, dport);
+    tcp[12] = 0x50;  // data offset 5
+    tcp[13] = 0x02;  // SYN
+    return m;
+  }
+
+  // Sends `m` in on `port`: it must be dropped frag_needed, and the one frame back on `port` must be
+  // an ICMP fragmentation needed (MTU 1000) from `gateway` to `sender`, quoting `m` as it was sent.
+  // Returns that frame.
+  std::vector<uint8_t> expect_frag_needed(uint16_t port, rte_mbuf* m, uint32_t gateway, uint32_t sender) {
+    const std::vector<uint8_t> sent = bytes_of(m);
+    run(port, {m});
+    EXPECT_EQ(drops(port, DropReason::frag_needed), 1u);
+    EXPECT_EQ(queued(port), 1);
+    if (queued(port) != 1) return {};
+    const std::vector<uint8_t> error = sent_bytes(port, 0);
+    const uint8_t* ip = error.data() + 14;
+    EXPECT_EQ(load_be32(ip + 12), gateway);
+    EXPECT_EQ(load_be32(ip + 16), sender) << "to the sender, as it sent the packet";
+    EXPECT_EQ(ip[20], 3);
+    EXPECT_EQ(ip[21], 4);
+    EXPECT_EQ(load_be16(ip + 26), 1000);
+    EXPECT_EQ(checksum(ip + 20, error.size() - 34), 0);
+    EXPECT_EQ(0, std::memcmp(ip + 28, sent.data() + 14, 576 - 28)) << "the packet as the sender sent it";
+    return error;
+  }
+};
+
+TEST_F(NatMtuTest, FragmentationNeededForAForwardQuotesThePacketAsSentNotTheInsideAddress) {
+  const std::vector<uint8_t> error =
+      expect_frag_needed(kSolo, syn(kWanRouter, kMacD, kUpstream, 40000, kWanGw, 8080, 1100), kWanGw, kUpstream);
+  uint8_t inside[4];
+  store_be32(inside, kServer);
+  EXPECT_EQ(std::search(error.begin(), error.end(), inside, inside + 4), error.end()) << "the inside address leaked";
+  EXPECT_EQ(queued(kSmall) + queued(kB), 0);
+}
+
+TEST_F(NatMtuTest, FragmentationNeededForAHairpinGoesBackToTheInsideSender) {
+  // Not to the uplink address the hairpin translated its source to.
+  expect_frag_needed(kB, syn(kLanRouter, kMacB, kClient, 40001, kWanGw, 8080, 1100), kLanGw, kClient);
+  EXPECT_EQ(queued(kSmall) + queued(kSolo), 0);
 }
 
 TEST_F(RouteStageTest, NonRoutedNetworksDoNotRoute) {

@@ -2,8 +2,14 @@
 // ports), each with its default route via its network's gateway on the switch. Proves that the
 // gateways answer ARP and ping, that hosts reach each other and a static route's destination with
 // the TTL decremented once, and that the kernel receives and understands the switch's ICMP errors
-// (time exceeded, fragmentation needed with the MTU, net unreachable).
+// (time exceeded, fragmentation needed with the MTU, net unreachable), and that malformed ARP and
+// ICMP from a host (scapy) are counted and dropped without disturbing its traffic.
 #include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 
 #include "shared_dataplane.hpp"
 
@@ -111,6 +117,70 @@ TEST_F(RoutingTest, TheKernelReceivesTheSwitchsIcmpErrors) {
   EXPECT_EQ(drops(DropReason::no_route), 1u);
   EXPECT_EQ(dp_->status().router.icmp_errors - errors_before, 3u);
   EXPECT_EQ(port_status(*dp_, "pc").counters.tx_packets, 0u) << "nothing was routed to C's network";
+}
+
+// Sends malformed frames to the lan gateway (02:e9:00:00:31:01, 10.213.31.1) from its host while
+// that host pings 10.213.32.10 (100 pings, 20 ms apart); prints the ping's output. Per round: 8 to
+// be counted ip_malformed (a short ARP, ARP of hardware type 6, ARP of hardware length 8, an echo
+// with a bad checksum, an echo cut short, IPv4 with IHL 4, a total length past the frame, a bad
+// header checksum) and 1 not_routable (ARP operation 3).
+constexpr int kMalformedRounds = 20;
+constexpr const char* kMalformedScript = R"(
+import subprocess, sys, time
+from scapy.all import ARP, ICMP, IP, UDP, Ether, Raw, conf, raw
+iface, me, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+gw, src, gw_ip, far = '02:e9:00:00:31:01', '10.213.31.10', '10.213.31.1', '10.213.32.10'
+to_gw = Ether(dst=gw, src=me)
+request = raw(to_gw / ARP(op=1, hwsrc=me, psrc=src, pdst=gw_ip))
+hw_type = bytearray(request); hw_type[15] = 6
+hw_length = bytearray(raw(Ether(dst='ff:ff:ff:ff:ff:ff', src=me) / ARP(op=1, hwsrc=me, psrc=src, pdst=gw_ip)))
+hw_length[18] = 8
+echo = raw(to_gw / IP(src=src, dst=gw_ip) / ICMP(id=7, seq=1) / (b'x' * 16))
+bad_echo = bytearray(echo); bad_echo[36] ^= 0x5a
+udp = to_gw / IP(src=src, dst=far) / UDP(sport=9, dport=9) / (b'y' * 20)
+bad_sum = bytearray(raw(udp)); bad_sum[24] ^= 0xff
+frames = [request[:34], bytes(hw_type), bytes(hw_length), bytes(bad_echo), echo[:40],
+          raw(to_gw / IP(src=src, dst=far, ihl=4) / UDP() / (b'y' * 20)),
+          raw(to_gw / IP(src=src, dst=far, len=500) / UDP() / (b'y' * 20)), bytes(bad_sum),
+          raw(to_gw / ARP(op=3, hwsrc=me, psrc=src, pdst=gw_ip))]
+ping = subprocess.Popen(['ping', '-n', '-c', '100', '-i', '0.02', '-W', '2', far], stdout=subprocess.PIPE, text=True)
+sock = conf.L2socket(iface=iface)
+for _ in range(rounds):
+    for f in frames:
+        sock.send(Raw(f))
+    time.sleep(0.05)
+print(ping.communicate()[0], flush=True)
+)";
+
+TEST_F(RoutingTest, MalformedArpAndIcmpFromAHostAreCountedWhileItsPingGoesOn) {
+  apply_site(false);
+  std::string out;
+  // Each host asks for its gateway, which learns it: nothing is lost to resolution later.
+  ASSERT_EQ(ping(*a_, "-c 1 -W 2 10.213.31.1", &out), 0) << out;
+  ASSERT_EQ(ping(*b_, "-c 1 -W 2 10.213.32.1", &out), 0) << out;
+  const PortStatus before = port_status(*dp_, "pa");
+  const uint64_t routed_before = dp_->status().router.routed;
+
+  const std::string script = "/tmp/egw-malformed-" + std::to_string(::getpid()) + ".py";
+  std::ofstream(script) << kMalformedScript;
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", a_->mac[0], a_->mac[1], a_->mac[2], a_->mac[3],
+                a_->mac[4], a_->mac[5]);
+  const int status = sh("ip netns exec " + a_->ns + " /usr/bin/python3 " + script + " " + a_->host_if + " " + mac + " " +
+                            std::to_string(kMalformedRounds),
+                        &out);
+  std::remove(script.c_str());
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("100 received"), std::string::npos) << "no ping lost: " << out;
+
+  const PortStatus after = port_status(*dp_, "pa");
+  auto delta = [&](DropReason r) {
+    return after.counters.drops[static_cast<unsigned>(r)] - before.counters.drops[static_cast<unsigned>(r)];
+  };
+  EXPECT_EQ(delta(DropReason::ip_malformed), 8u * kMalformedRounds);
+  EXPECT_EQ(delta(DropReason::not_routable), 1u * kMalformedRounds);
+  EXPECT_EQ(delta(DropReason::malformed) + delta(DropReason::no_route) + delta(DropReason::ttl_exceeded), 0u);
+  EXPECT_GE(dp_->status().router.routed - routed_before, 200u) << "every request and reply routed";
 }
 
 }  // namespace

@@ -277,7 +277,7 @@ TEST(DhcpMessage, CorruptedMessagesParseStably) {
 
 // The fuzzing seeds: written by this test when EDGEGW_WRITE_DHCP_CORPUS names a directory
 // (tests/fuzz/corpus/dhcp), and always checked to parse.
-fs::path fuzz_dir() { return fs::path(__FILE__).parent_path().parent_path().parent_path() / "fuzz"; }
+fs::path fuzz_dir() { return fs::path(EDGEGW_SOURCE_DIR) / "tests" / "fuzz"; }  // see nat_fuzz_replay_test.cpp
 
 std::vector<std::pair<std::string, DhcpMessage>> seed_messages() {
   std::vector<std::pair<std::string, DhcpMessage>> seeds;

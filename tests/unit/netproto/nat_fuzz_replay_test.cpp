@@ -15,7 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // This binary's CMakeLists gives it no source-dir define: the fuzz directory is found from this file.
-const fs::path kFuzzDir = fs::path(__FILE__).parent_path() / ".." / ".." / "fuzz";
+// Not from __FILE__: with CCACHE_BASEDIR it is relative to the build directory, not to where ctest runs.
+const fs::path kFuzzDir = fs::path(EDGEGW_SOURCE_DIR) / "tests" / "fuzz";
 
 std::vector<fs::path> inputs_in(const fs::path& dir) {
   std::vector<fs::path> out;

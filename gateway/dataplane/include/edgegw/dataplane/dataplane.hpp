@@ -124,6 +124,7 @@ struct RouterCounters {
   uint64_t icmp_errors = 0;        // time exceeded, unreachable, fragmentation needed sent
   uint64_t icmp_rate_limited = 0;  // ICMP errors not sent because of the rate limit
   uint64_t neighbor_table_full = 0;  // a neighbor not learned: its network's table was full
+  uint64_t arp_replies_received = 0;  // ARP replies to a gateway address taken in (their sender learned)
   uint64_t fragmented = 0;         // packets without DF above the egress MTU, sent in fragments
   uint64_t fragments = 0;          // ... the fragments made of them
   uint64_t punted = 0;             // DHCP messages handed to the control plane
