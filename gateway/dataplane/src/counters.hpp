@@ -45,6 +45,8 @@ struct WorkerCounters {
   Counter icmp_errors{0};
   Counter icmp_rate_limited{0};
   Counter neighbor_table_full{0};
+  // Security groups
+  Counter conntrack_full{0};  // an allowed flow not remembered: the connection table was full
 };
 
 // Adds one worker's cells for a port into `out` (relaxed reads; a sum may be a few packets stale).
