@@ -31,6 +31,8 @@ const char* kUsageText =
     "  port show NAME             one port: settings, state, every counter and drop reason\n"
     "  network list               networks with members and FDB usage\n"
     "  network show NAME          one network: members with tags and state, FDB entries\n"
+    "  security-group list        security groups: rules, ports they filter, packets matched\n"
+    "  security-group show NAME   one group: every rule with its counters, the policies using it\n"
     "  config show                the active config document\n"
     "  config apply FILE|-        validate and apply a config document\n"
     "  config diff FILE|-         what applying FILE would change\n"
@@ -116,6 +118,10 @@ int main(int argc, char** argv) {
     req = {{"cmd", noun + ".show"}, {"name", args[2]}};
   } else if (noun == "network" && verb == "list" && args.size() == 2) {
     req = {{"cmd", "network.list"}};
+  } else if (noun == "security-group" && verb == "list" && args.size() == 2) {
+    req = {{"cmd", "security_group.list"}};
+  } else if (noun == "security-group" && verb == "show" && args.size() == 3) {
+    req = {{"cmd", "security_group.show"}, {"name", args[2]}};
   } else if (noun == "config" && verb == "show" && args.size() == 2) {
     req = {{"cmd", "config.show"}};
   } else if (noun == "config" && (verb == "apply" || verb == "diff") && args.size() == 3) {
@@ -169,6 +175,10 @@ int main(int argc, char** argv) {
     std::cout << format_networks(result);
   } else if (req["cmd"] == "network.show") {
     std::cout << format_network(result);
+  } else if (req["cmd"] == "security_group.list") {
+    std::cout << format_security_groups(result);
+  } else if (req["cmd"] == "security_group.show") {
+    std::cout << format_security_group(result);
   } else if (req["cmd"] == "config.show") {
     if (result.is_null()) {
       std::cout << "no config applied\n";

@@ -9,25 +9,15 @@
 #include <utility>
 #include <vector>
 
+#include "format_fields.hpp"
+
 namespace edgegw::cli {
 namespace {
 
 using nlohmann::json;
-
-std::string str(const json& obj, const char* key) {
-  if (!obj.is_object()) return "-";
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return "-";
-  if (it->is_string()) return it->get<std::string>().empty() ? "-" : it->get<std::string>();
-  if (it->is_boolean()) return it->get<bool>() ? "yes" : "no";
-  return it->dump();
-}
-
-int64_t num(const json& obj, const char* key) {
-  if (!obj.is_object()) return 0;
-  auto it = obj.find(key);
-  return (it != obj.end() && it->is_number()) ? it->get<int64_t>() : 0;
-}
+using detail::key_values;
+using detail::num;
+using detail::str;
 
 // "site, v20" from a port's "networks" (an older daemon sends only "network").
 std::string networks_text(const json& p) {
@@ -56,18 +46,6 @@ std::string link_text(const json& p) {
 std::string tag_text(const json& obj, const char* key) {
   const int64_t tag = num(obj, key);
   return tag == 0 ? "-" : std::to_string(tag);
-}
-
-// "key  value" lines with the keys padded to one width; rows whose value is "" are left out.
-std::string key_values(const std::vector<std::pair<std::string, std::string>>& rows) {
-  size_t width = 0;
-  for (const auto& [key, value] : rows) width = std::max(width, key.size());
-  std::string out;
-  for (const auto& [key, value] : rows) {
-    if (value.empty()) continue;
-    out += key + std::string(width - key.size() + 2, ' ') + value + "\n";
-  }
-  return out;
 }
 
 }  // namespace
