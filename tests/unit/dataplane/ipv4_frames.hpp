@@ -1,5 +1,5 @@
-// IPv4 frames for the synthetic pipeline tests: a valid header checksum, TCP, UDP and ICMP headers
-// where asked for, the rest of the payload counting.
+// IPv4 and ARP frames for the synthetic pipeline tests: a valid header checksum, TCP, UDP and ICMP
+// headers where asked for, the rest of the payload counting.
 #pragma once
 
 #include <rte_mbuf.h>
@@ -79,6 +79,31 @@ inline rte_mbuf* build_icmp(rte_mempool* pool, const std::array<uint8_t, 6>& dst
   netproto::store_be16(icmp + 4, id);
   netproto::store_be16(icmp + 6, 1);
   netproto::store_be16(icmp + 2, netproto::checksum(icmp, 16));
+  return m;
+}
+
+// An ARP message (op 1 request, 2 reply) for IPv4 over Ethernet in a 60-byte frame.
+inline rte_mbuf* build_arp(rte_mempool* pool, uint16_t op, const std::array<uint8_t, 6>& eth_dst,
+                           const std::array<uint8_t, 6>& sender_mac, uint32_t sender_ip, uint32_t target_ip) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool);
+  auto* p = m != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 60)) : nullptr;
+  if (p == nullptr) {
+    ADD_FAILURE() << "no mbuf";
+    return m;
+  }
+  std::memset(p, 0, 60);
+  std::memcpy(p, eth_dst.data(), 6);
+  std::memcpy(p + 6, sender_mac.data(), 6);
+  netproto::store_be16(p + 12, 0x0806);
+  uint8_t* a = p + 14;
+  netproto::store_be16(a, 1);
+  netproto::store_be16(a + 2, 0x0800);
+  a[4] = 6;
+  a[5] = 4;
+  netproto::store_be16(a + 6, op);
+  std::memcpy(a + 8, sender_mac.data(), 6);
+  netproto::store_be32(a + 14, sender_ip);
+  netproto::store_be32(a + 24, target_ip);
   return m;
 }
 

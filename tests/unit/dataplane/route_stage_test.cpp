@@ -73,26 +73,7 @@ class RouteStageTest : public SwitchFixture {
 
   rte_mbuf* arp(uint16_t op, const MacBytes& eth_dst, const MacBytes& sender_mac, uint32_t sender_ip,
                 uint32_t target_ip) {
-    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-    auto* p = m != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 60)) : nullptr;
-    if (p == nullptr) {
-      ADD_FAILURE() << "no mbuf";
-      return m;
-    }
-    std::memset(p, 0, 60);
-    std::memcpy(p, eth_dst.data(), 6);
-    std::memcpy(p + 6, sender_mac.data(), 6);
-    store_be16(p + 12, 0x0806);
-    uint8_t* a = p + 14;
-    store_be16(a, 1);
-    store_be16(a + 2, 0x0800);
-    a[4] = 6;
-    a[5] = 4;
-    store_be16(a + 6, op);
-    std::memcpy(a + 8, sender_mac.data(), 6);
-    store_be32(a + 14, sender_ip);
-    store_be32(a + 24, target_ip);
-    return m;
+    return build_arp(pool_, op, eth_dst, sender_mac, sender_ip, target_ip);
   }
 
   // Teaches the router where the upstream next hop is (as its ARP reply would).

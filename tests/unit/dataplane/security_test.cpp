@@ -69,25 +69,7 @@ class SecurityTest : public SwitchFixture {
   }
 
   rte_mbuf* arp_reply(const MacBytes& to, const MacBytes& from, uint32_t sender, uint32_t target) {
-    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-    auto* p = m != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 60)) : nullptr;
-    if (p == nullptr) {
-      ADD_FAILURE() << "no mbuf";
-      return m;
-    }
-    std::memset(p, 0, 60);
-    std::memcpy(p, to.data(), 6);
-    std::memcpy(p + 6, from.data(), 6);
-    netproto::store_be16(p + 12, 0x0806);
-    netproto::store_be16(p + 14, 1);
-    netproto::store_be16(p + 16, 0x0800);
-    p[18] = 6;
-    p[19] = 4;
-    netproto::store_be16(p + 20, 2);
-    std::memcpy(p + 22, from.data(), 6);
-    netproto::store_be32(p + 28, sender);
-    netproto::store_be32(p + 38, target);
-    return m;
+    return build_arp(pool_, 2, to, from, sender, target);
   }
 
   // From the outside host, routed to b; from a, bridged to b; from b to the outside (routed).
