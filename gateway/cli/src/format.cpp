@@ -16,6 +16,7 @@ namespace {
 
 using nlohmann::json;
 using detail::key_values;
+using detail::list_text;
 using detail::num;
 using detail::str;
 
@@ -206,7 +207,8 @@ std::string format_port(const json& p) {
                                 {"mac", str(p, "mac")},
                                 {"mtu", std::to_string(num(p, "mtu"))},
                                 {"queues", std::to_string(num(p, "queues"))},
-                                {"macs", macs}});
+                                {"macs", macs},
+                                {"security", list_text(p, "security_groups") == "-" ? "" : list_text(p, "security_groups")}});
   std::vector<std::vector<std::string>> rows;
   for (const char* counter : {"rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "hw_rx_missed", "hw_tx_errors",
                               "drops_total"}) {
@@ -253,6 +255,9 @@ std::string format_network(const json& n) {
   if (n.is_object() && n.contains("gateway") && n["gateway"].is_string()) {
     fields.push_back({"gateway", str(n, "gateway") + " (" + str(n, "router_mac") + "), " +
                                      std::to_string(num(n, "neighbors")) + " neighbors resolved"});
+  }
+  if (const std::string groups = list_text(n, "security_groups"); groups != "-") {
+    fields.push_back({"security", groups + " (for members without groups of their own)"});
   }
   if (n.is_object() && n.contains("nat_uplink") && n["nat_uplink"].is_string()) {
     const json refused = n.contains("nat_refused") ? n["nat_refused"] : json();

@@ -29,6 +29,17 @@ inline int64_t num(const json& obj, const char* key) {
   return (it != obj.end() && it->is_number()) ? it->get<int64_t>() : 0;
 }
 
+// The strings of the array at `key`, comma-separated; "-" when there are none.
+inline std::string list_text(const json& obj, const char* key) {
+  std::string text;
+  if (obj.is_object() && obj.contains(key) && obj[key].is_array()) {
+    for (const json& item : obj[key]) {
+      if (item.is_string()) text += (text.empty() ? "" : ", ") + item.get<std::string>();
+    }
+  }
+  return text.empty() ? "-" : text;
+}
+
 // "key  value" lines with the keys padded to one width; rows whose value is "" are left out.
 inline std::string key_values(const std::vector<std::pair<std::string, std::string>>& rows) {
   size_t width = 0;

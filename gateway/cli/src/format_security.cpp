@@ -9,18 +9,10 @@ namespace edgegw::cli {
 namespace {
 
 using detail::key_values;
+using detail::list_text;
 using detail::num;
 using detail::str;
 using nlohmann::json;
-
-std::string joined(const json& list) {
-  std::string text;
-  if (!list.is_array()) return "-";
-  for (const json& item : list) {
-    if (item.is_string()) text += (text.empty() ? "" : ", ") + item.get<std::string>();
-  }
-  return text.empty() ? "-" : text;
-}
 
 const json& member(const json& obj, const char* key) {
   static const json none;
@@ -40,7 +32,7 @@ std::string format_security_groups(const json& groups) {
   std::vector<std::vector<std::string>> rows;
   if (groups.is_array()) {
     for (const json& g : groups) {
-      rows.push_back({str(g, "name"), std::to_string(num(g, "rules")), joined(member(g, "ports")),
+      rows.push_back({str(g, "name"), std::to_string(num(g, "rules")), list_text(g, "ports"),
                       std::to_string(num(g, "matched_packets"))});
     }
   }
@@ -49,11 +41,11 @@ std::string format_security_groups(const json& groups) {
 
 std::string format_security_group(const json& g) {
   std::vector<std::pair<std::string, std::string>> fields = {{"security group", str(g, "name")},
-                                                             {"ports", joined(member(g, "ports"))}};
+                                                             {"ports", list_text(g, "ports")}};
   const json& policies = member(g, "policies");
   if (policies.is_array()) {
     for (const json& p : policies) {
-      fields.push_back({"policy", joined(member(p, "groups")) + " on " + joined(member(p, "ports")) + ": " +
+      fields.push_back({"policy", list_text(p, "groups") + " on " + list_text(p, "ports") + ": " +
                                       std::to_string(num(p, "default_allowed")) + " allowed, " +
                                       std::to_string(num(p, "default_denied")) + " denied by default"});
     }

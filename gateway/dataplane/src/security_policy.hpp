@@ -57,7 +57,8 @@ struct SecurityRuleCounters {
   Counter bytes{0};
 };
 
-// One group's rule counters (written by the worker, read by status).
+// One group's rule counters, written by the worker (one worker lcore owns every port today; more
+// workers would each need their own cells, like WorkerCounters) and read by status.
 struct SecurityGroupCounters {
   std::string name;
   std::vector<SecurityRuleSpec> rules;  // what the cells count; a change of rules starts a new block

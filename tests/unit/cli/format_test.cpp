@@ -73,8 +73,10 @@ TEST(Format, PortShow) {
 TEST(Format, PortShowOfATrunkAndAGuest) {
   const json trunk = json::parse(R"({"name":"uplink","state":"down","reason":"link down","link":"down",
     "mac_limit":100,"macs_learned":7,"memberships":[{"network":"site","vlan":0,"outer_vlan":0},
-    {"network":"v20","vlan":20,"outer_vlan":200}],"socket":"/run/edgegw/vhost/x.sock"})");
+    {"network":"v20","vlan":20,"outer_vlan":200}],"socket":"/run/edgegw/vhost/x.sock",
+    "security_groups":["web","base"]})");
   const std::string text = format_port(trunk);
+  EXPECT_NE(text.find("security  web, base\n"), std::string::npos) << text;
   EXPECT_NE(text.find("state     down (link down)\n"), std::string::npos) << text;
   EXPECT_NE(text.find("networks  site, v20 vlan 20 outer 200\n"), std::string::npos) << text;
   EXPECT_NE(text.find("socket    /run/edgegw/vhost/x.sock\n"), std::string::npos) << text;
