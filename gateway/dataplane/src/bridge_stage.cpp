@@ -353,7 +353,10 @@ void BridgeStage::forward_from_router(const Snapshot& tables, uint16_t network, 
 }
 
 void age_fdbs(const Snapshot& tables, uint64_t now, uint32_t budget) {
-  if (tables.conntrack != nullptr) tables.conntrack->sweep(now, tables.conntrack_times, budget * 4);
+  // An empty connection table (no security groups in use) costs nothing to leave alone.
+  if (tables.conntrack != nullptr && tables.conntrack->size() != 0) {
+    tables.conntrack->sweep(now, tables.conntrack_times, budget * 4);
+  }
   MacCounts& counts = *tables.mac_counts;
   for (const SnapshotNetwork& net : tables.networks) {
     net.fdb->sweep(now, net.aging_ticks, budget, [&counts](const FdbPortRef& ref) { release_mac(counts, ref); });

@@ -166,7 +166,7 @@ class Pipeline {
 };
 
 // Deletes up to `budget` expired FDB slots (and neighbor slots) per network and keeps the per-port learned-MAC counts
-// (mac_limit) in step. Called by the worker once per loop.
+// (mac_limit) in step; sweeps the connection table too. Called by the worker once per loop.
 void age_fdbs(const Snapshot& tables, uint64_t now, uint32_t budget);
 
 // True when the frame, with the egress member's tags pushed, fits the egress port. Tags ride on top
