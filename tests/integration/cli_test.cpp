@@ -104,5 +104,35 @@ TEST_F(Cli, CommandsOutputsAndExitCodes) {
   EXPECT_EQ(gw.stop(), 0);
 }
 
+TEST_F(Cli, SecurityGroupListAndShow) {
+  GatewayDaemon gw;
+  ASSERT_TRUE(gw.start()) << gw.log();
+  json doc = json::parse(bridge_config(2, {{"p", run_tag() + "x0"}}));
+  doc["ports"][0]["security_groups"] = {"web"};
+  doc["security_groups"] = json::array(
+      {{{"name", "web"},
+        {"rules", json::array({{{"direction", "ingress"}, {"action", "allow"}, {"protocol", "tcp"}, {"ports", "80"}},
+                               {{"direction", "egress"}, {"action", "deny"}, {"remote", "10.0.0.0/8"}}})}}});
+  CommandResult applied = gw.edgegwctl({"config", "apply", "-"}, doc.dump());
+  ASSERT_EQ(applied.exit_code, 0) << applied.out;
+
+  CommandResult list = gw.edgegwctl({"security-group", "list"});
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_EQ(list.out, "SECURITY GROUP  RULES  PORTS  MATCHED\nweb                 2  p            0\n") << list.out;
+  CommandResult show = gw.edgegwctl({"security-group", "show", "web"});
+  EXPECT_EQ(show.exit_code, 0);
+  EXPECT_NE(show.out.find("1  ingress    allow   tcp       0.0.0.0/0   80"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("2  egress     deny    any       10.0.0.0/8  -"), std::string::npos) << show.out;
+  const json shown = json::parse(gw.edgegwctl({"--json", "security-group", "show", "web"}).out);
+  EXPECT_EQ(shown["rules"][1]["packets"], 0);
+  EXPECT_EQ(shown["policies"][0]["ports"], json({"p"}));
+  EXPECT_EQ(gw.edgegwctl({"security-group", "show", "db"}).exit_code, 1);
+  EXPECT_EQ(gw.edgegwctl({"security-group", "frob"}).exit_code, 2);
+  const json security = gw.status()["dataplane"]["security"];
+  EXPECT_EQ(security["conntrack_capacity"], 65536);
+  EXPECT_EQ(security["classifier_rules"], 2);
+  EXPECT_EQ(gw.stop(), 0);
+}
+
 }  // namespace
 }  // namespace edgegw::test

@@ -33,6 +33,8 @@ const char* kUsageText =
     "  network show NAME          one network: members with tags and state, FDB entries, DHCP server\n"
     "  dhcp leases [NETWORK]      the DHCP servers' leases (bound, offered, released, declined)\n"
     "  nat sessions NETWORK [--limit N]  NAT sessions of a NAT network or uplink, most recent first\n"
+    "  security-group list        security groups: rules, ports they filter, packets matched\n"
+    "  security-group show NAME   one group: every rule with its counters, the policies using it\n"
     "  config show                the active config document\n"
     "  config apply FILE|-        validate and apply a config document\n"
     "  config diff FILE|-         what applying FILE would change\n"
@@ -124,6 +126,10 @@ int main(int argc, char** argv) {
   } else if (noun == "dhcp" && verb == "leases" && (args.size() == 2 || args.size() == 3)) {
     req = {{"cmd", "dhcp.leases"}};
     if (args.size() == 3) req["network"] = args[2];
+  } else if (noun == "security-group" && verb == "list" && args.size() == 2) {
+    req = {{"cmd", "security_group.list"}};
+  } else if (noun == "security-group" && verb == "show" && args.size() == 3) {
+    req = {{"cmd", "security_group.show"}, {"name", args[2]}};
   } else if (noun == "config" && verb == "show" && args.size() == 2) {
     req = {{"cmd", "config.show"}};
   } else if (noun == "config" && (verb == "apply" || verb == "diff") && args.size() == 3) {
@@ -181,6 +187,10 @@ int main(int argc, char** argv) {
     std::cout << format_nat_sessions(result);
   } else if (req["cmd"] == "dhcp.leases") {
     std::cout << format_dhcp_leases(result);
+  } else if (req["cmd"] == "security_group.list") {
+    std::cout << format_security_groups(result);
+  } else if (req["cmd"] == "security_group.show") {
+    std::cout << format_security_group(result);
   } else if (req["cmd"] == "config.show") {
     if (result.is_null()) {
       std::cout << "no config applied\n";

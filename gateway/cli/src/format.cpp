@@ -9,25 +9,16 @@
 #include <utility>
 #include <vector>
 
+#include "format_fields.hpp"
+
 namespace edgegw::cli {
 namespace {
 
 using nlohmann::json;
-
-std::string str(const json& obj, const char* key) {
-  if (!obj.is_object()) return "-";
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return "-";
-  if (it->is_string()) return it->get<std::string>().empty() ? "-" : it->get<std::string>();
-  if (it->is_boolean()) return it->get<bool>() ? "yes" : "no";
-  return it->dump();
-}
-
-int64_t num(const json& obj, const char* key) {
-  if (!obj.is_object()) return 0;
-  auto it = obj.find(key);
-  return (it != obj.end() && it->is_number()) ? it->get<int64_t>() : 0;
-}
+using detail::key_values;
+using detail::list_text;
+using detail::num;
+using detail::str;
 
 // "site, v20" from a port's "networks" (an older daemon sends only "network").
 std::string networks_text(const json& p) {
@@ -56,18 +47,6 @@ std::string link_text(const json& p) {
 std::string tag_text(const json& obj, const char* key) {
   const int64_t tag = num(obj, key);
   return tag == 0 ? "-" : std::to_string(tag);
-}
-
-// "key  value" lines with the keys padded to one width; rows whose value is "" are left out.
-std::string key_values(const std::vector<std::pair<std::string, std::string>>& rows) {
-  size_t width = 0;
-  for (const auto& [key, value] : rows) width = std::max(width, key.size());
-  std::string out;
-  for (const auto& [key, value] : rows) {
-    if (value.empty()) continue;
-    out += key + std::string(width - key.size() + 2, ' ') + value + "\n";
-  }
-  return out;
 }
 
 }  // namespace
@@ -228,7 +207,8 @@ std::string format_port(const json& p) {
                                 {"mac", str(p, "mac")},
                                 {"mtu", std::to_string(num(p, "mtu"))},
                                 {"queues", std::to_string(num(p, "queues"))},
-                                {"macs", macs}});
+                                {"macs", macs},
+                                {"security", list_text(p, "security_groups") == "-" ? "" : list_text(p, "security_groups")}});
   std::vector<std::vector<std::string>> rows;
   for (const char* counter : {"rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "hw_rx_missed", "hw_tx_errors",
                               "drops_total"}) {
@@ -275,6 +255,9 @@ std::string format_network(const json& n) {
   if (n.is_object() && n.contains("gateway") && n["gateway"].is_string()) {
     fields.push_back({"gateway", str(n, "gateway") + " (" + str(n, "router_mac") + "), " +
                                      std::to_string(num(n, "neighbors")) + " neighbors resolved"});
+  }
+  if (const std::string groups = list_text(n, "security_groups"); groups != "-") {
+    fields.push_back({"security", groups + " (for members without groups of their own)"});
   }
   if (n.is_object() && n.contains("nat_uplink") && n["nat_uplink"].is_string()) {
     const json refused = n.contains("nat_refused") ? n["nat_refused"] : json();

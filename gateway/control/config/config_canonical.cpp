@@ -36,6 +36,8 @@ Json port_json(const PortConfig& port) {
   out["admin_up"] = port.admin_up;
   out["queues"] = port.queues;
   out["mac_limit"] = port.mac_limit;
+  // Written only when there are any, so documents without security groups keep their form (and hash).
+  if (!port.security_groups.empty()) out["security_groups"] = port.security_groups;
   return out;
 }
 
@@ -90,7 +92,27 @@ Json network_json(const NetworkConfig& network) {
                        {"mtu", d.mtu},
                        {"static_leases", leases}};
   }
+  if (!network.security_groups.empty()) out["security_groups"] = network.security_groups;
   return out;
+}
+
+Json security_group_json(const SecurityGroupConfig& group) {
+  Json rules = Json::array();
+  for (const SecurityRuleConfig& r : group.rules) {
+    Json rule = Json::object();
+    rule["direction"] = r.direction == SecurityDirection::ingress ? "ingress" : "egress";
+    rule["action"] = r.action == SecurityAction::allow ? "allow" : "deny";
+    rule["protocol"] = security_protocol_name(r.protocol);
+    rule["remote"] = r.remote.to_string();
+    if (r.ports) {
+      rule["ports"] = r.ports->first == r.ports->last
+                          ? std::to_string(r.ports->first)
+                          : std::to_string(r.ports->first) + "-" + std::to_string(r.ports->last);
+    }
+    if (r.icmp_type) rule["icmp_type"] = *r.icmp_type;
+    rules.push_back(std::move(rule));
+  }
+  return Json{{"name", group.name}, {"rules", rules}};
 }
 
 }  // namespace
@@ -109,6 +131,10 @@ std::string to_canonical_json(const GatewayConfig& config) {
     for (const RouteConfig& r : config.routes) {
       doc["routes"].push_back(Json{{"prefix", r.prefix.to_string()}, {"via", format_ipv4(r.via)}});
     }
+  }
+  if (!config.security_groups.empty()) {
+    doc["security_groups"] = Json::array();
+    for (const SecurityGroupConfig& g : config.security_groups) doc["security_groups"].push_back(security_group_json(g));
   }
   // replace: a config built in code (not parsed) may hold invalid UTF-8; dumping must not throw.
   return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

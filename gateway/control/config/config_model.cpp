@@ -108,6 +108,23 @@ std::optional<NetworkMode> network_mode_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+const char* security_protocol_name(SecurityProtocol protocol) {
+  switch (protocol) {
+    case SecurityProtocol::any: return "any";
+    case SecurityProtocol::tcp: return "tcp";
+    case SecurityProtocol::udp: return "udp";
+    case SecurityProtocol::icmp: return "icmp";
+  }
+  return "unknown";
+}
+
+const SecurityGroupConfig* GatewayConfig::find_security_group(const std::string& name) const {
+  for (const SecurityGroupConfig& group : security_groups) {
+    if (group.name == name) return &group;
+  }
+  return nullptr;
+}
+
 const PortConfig* GatewayConfig::find_port(const std::string& name) const {
   for (const PortConfig& port : ports) {
     if (port.name == name) return &port;

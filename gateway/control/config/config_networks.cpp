@@ -27,9 +27,11 @@ std::string tags_text(const NetworkMember& m) {
 
 NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
   NetworkConfig network;
+  const size_t index = networks_read_++;  // its index in /networks
   if (!expect_object(json, at)) return network;
   ObjectReader object(json, at,
-                      {"name", "mode", "ports", "static_macs", "subnet", "fdb", "gateway", "router_mac", "nat", "dhcp"},
+                      {"name", "mode", "ports", "static_macs", "subnet", "fdb", "gateway", "router_mac", "nat", "dhcp",
+                       "security_groups"},
                       issues_);
 
   // How other issues name this network; a bad name is reported once, at its own field.
@@ -68,6 +70,9 @@ NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
   read_router(object, mode, label, members, network);
   read_nat(object, mode, label, network);
   read_dhcp(object, mode, members, network);
+  const Field groups = object.optional("security_groups");
+  network.security_groups = read_group_list(groups);
+  if (groups.value != nullptr) network_groups_at_.emplace(index, groups.at);
   return network;
 }
 

@@ -64,7 +64,7 @@ size_t ConfigReader::checked_length(const Json& array, size_t limit, const char*
 GatewayConfig ConfigReader::read(const Json& root) {
   GatewayConfig config;
   if (!expect_object(root, {})) return config;
-  ObjectReader object(root, {}, {"version", "description", "ports", "networks", "routes"}, issues_);
+  ObjectReader object(root, {}, {"version", "description", "ports", "networks", "routes", "security_groups"}, issues_);
 
   if (auto version = read_integer(object.required("version"), 1, kMaxConfigVersion, issues_)) {
     config.version = *version;
@@ -77,8 +77,9 @@ GatewayConfig ConfigReader::read(const Json& root) {
     config.description = *text;
   }
 
-  // Ports before networks, whatever their order in the document: networks refer to ports. The
-  // issues are sorted into document order at the end.
+  // Security groups, then ports, then networks, whatever their order in the document: each refers
+  // to the ones before. The issues are sorted into document order at the end.
+  read_security_groups(object.optional("security_groups"), config);
   const Field ports = object.required("ports");
   if (const Json* array = read_array(ports, issues_)) {
     // Entries beyond the limit are not read, so references to them cannot be judged.
@@ -97,6 +98,7 @@ GatewayConfig ConfigReader::read(const Json& root) {
   }
   read_routes(object.optional("routes"), config);
   check_nat_uplinks(config);
+  check_security_policies(config);
   return config;
 }
 
@@ -105,7 +107,7 @@ PortConfig ConfigReader::read_port(const Json& json, const Location& at) {
   if (!expect_object(json, at)) return port;
   ObjectReader object(json, at,
                       {"name", "kind", "role", "iface", "pci", "devargs", "socket", "address", "mtu", "mac",
-                       "admin_up", "queues", "mac_limit"},
+                       "admin_up", "queues", "mac_limit", "security_groups"},
                       issues_);
 
   const Field name = object.required("name");
@@ -153,6 +155,9 @@ PortConfig ConfigReader::read_port(const Json& json, const Location& at) {
   if (auto limit = read_integer(object.optional("mac_limit"), 0, 65536, issues_)) {
     port.mac_limit = static_cast<uint32_t>(*limit);
   }
+  const Field groups = object.optional("security_groups");
+  port.security_groups = read_group_list(groups);
+  if (groups.value != nullptr && !port.name.empty()) port_groups_at_.emplace(port.name, groups.at);
   return port;
 }
 

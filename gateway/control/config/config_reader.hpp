@@ -114,6 +114,13 @@ class ConfigReader {
   void read_routes(const Field& field, GatewayConfig& config);
   void check_nat_uplinks(const GatewayConfig& config);
 
+  // config_security.cpp: the groups first (ports and networks name them), the lists that name
+  // them, and at the end the bound on the compiled rules.
+  void read_security_groups(const Field& field, GatewayConfig& config);
+  SecurityRuleConfig read_security_rule(const Json& json, const Location& at);
+  std::vector<std::string> read_group_list(const Field& field);
+  void check_security_policies(const GatewayConfig& config);
+
   // Reports "must be an object, got <type>" and returns false for anything else.
   bool expect_object(const Json& json, const Location& at);
   // How many entries of `array` to check: all, or after reporting "must have at most <limit> <what>",
@@ -142,6 +149,12 @@ class ConfigReader {
   std::vector<PlacedUplink> nat_uplinks_;
   FirstSeen forwarded_ports_{"port forward"};
   std::unordered_map<std::string, Ipv4HostAddress> host_addresses_by_port_;  // valid host-port addresses
+  FirstSeen group_names_{"security group name"};
+  std::unordered_set<std::string> declared_groups_;  // names in /security_groups, valid or not
+  bool groups_readable_ = true;  // all of /security_groups was read: an undeclared name is an issue
+  std::unordered_map<std::string, Location> port_groups_at_;  // port name -> its "security_groups"
+  std::map<size_t, Location> network_groups_at_;              // network index -> its "security_groups"
+  size_t networks_read_ = 0;
 };
 
 }  // namespace edgegw::control::detail

@@ -184,6 +184,27 @@ Result<Ipv4Prefix> parse_route_prefix(std::string_view text) {
   return without_host_bits(*prefix, text);
 }
 
+Result<PortRange> parse_port_range(std::string_view text) {
+  // One decimal number of at most 5 digits without leading zeros, 1..65535.
+  auto number = [](std::string_view digits) -> std::optional<uint16_t> {
+    if (digits.empty() || digits.size() > 5 || (digits.size() > 1 && digits[0] == '0')) return std::nullopt;
+    uint32_t value = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (value == 0 || value > 65535) return std::nullopt;
+    return static_cast<uint16_t>(value);
+  };
+  const size_t dash = text.find('-');
+  const std::optional<uint16_t> first = number(text.substr(0, dash));
+  const std::optional<uint16_t> last = dash == std::string_view::npos ? first : number(text.substr(dash + 1));
+  if (!first || !last || *first > *last) {
+    return invalid("must be a port 'N' or a range 'N-M' with 1 <= N <= M <= 65535, got " + quote_text(text));
+  }
+  return PortRange{*first, *last};
+}
+
 Result<Ipv4HostAddress> parse_host_address(std::string_view text) {
   Result<Ipv4Prefix> parsed = parse_prefix_text(text);
   if (!parsed) return parsed.error();

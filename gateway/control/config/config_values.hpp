@@ -47,6 +47,9 @@ Result<uint32_t> parse_ipv4(std::string_view text);
 // "a.b.c.d/len" of a route: len 0..32 ("0.0.0.0/0" is the default route), host bits zero.
 Result<Ipv4Prefix> parse_route_prefix(std::string_view text);
 
+// "N" or "N-M" with 1 <= N <= M <= 65535: the destination ports a security rule matches.
+Result<PortRange> parse_port_range(std::string_view text);
+
 // A vhost-user socket path: absolute, printable ASCII without space, ',' or '=' (it goes into DPDK
 // devargs), no "." or ".." component, at most kMaxSocketPathLength bytes.
 Result<void> check_socket_path(std::string_view path);

@@ -42,7 +42,8 @@ Result<void> read_string(const json& obj, const std::string& pointer, const char
 Result<void> read_dataplane(const json& dp, dataplane::EalOptions* eal) {
   const std::string p = "/dataplane";
   if (auto r = only_fields(dp, p, {"lcores", "memory_mb", "no_huge", "no_pci", "file_prefix", "eal_extra",
-                                   "mbufs", "idle_spins", "idle_sleep_max_us", "max_mtu"}); !r) {
+                                   "mbufs", "idle_spins", "idle_sleep_max_us", "max_mtu", "conntrack_entries"});
+      !r) {
     return r;
   }
   if (auto r = read_string(dp, p, "lcores", &eal->lcores); !r) return r;
@@ -52,7 +53,8 @@ Result<void> read_dataplane(const json& dp, dataplane::EalOptions* eal) {
                              {"mbufs", &eal->mbufs, 1023, 1u << 22},
                              {"idle_spins", &eal->idle_spins, 1, 1u << 24},
                              {"idle_sleep_max_us", &eal->idle_sleep_max_us, 1, 100000},
-                             {"max_mtu", &eal->max_mtu, 68, 9600}};
+                             {"max_mtu", &eal->max_mtu, 68, 9600},
+                             {"conntrack_entries", &eal->conntrack_entries, 1024, 1u << 22}};
   for (const UintField& f : uints) {
     const json* v = find(dp, f.key);
     if (!v) continue;

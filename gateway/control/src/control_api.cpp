@@ -2,6 +2,7 @@
 #include "edgegw/control/control_api.hpp"
 
 #include "edgegw/common/log.hpp"
+#include "control_views.hpp"
 #include "edgegw/control/capture_commands.hpp"
 
 namespace edgegw::control {
@@ -100,7 +101,8 @@ json ControlApi::status() const {
               {"fragments", dp.router.fragments},
               {"punted", dp.router.punted},
               {"injected", dp.router.injected},
-              {"inject_stale", dp.router.inject_stale}}}}},
+              {"inject_stale", dp.router.inject_stale}}},
+            {"security", views::security_status_json(dp, dataplane_.security())}}},
           {"counters",
            {{"config.applied", ac.applied},
             {"config.rejected_invalid", ac.rejected_invalid},
@@ -162,16 +164,16 @@ json ControlApi::handle(const json& req, ConfigSource source, const std::string&
   if (name == "status") return {{"ok", true}, {"result", status()}};
   if (name == "port.list") return {{"ok", true}, {"result", ports()}};
   if (name == "network.list") return {{"ok", true}, {"result", networks()}};
-  if (name == "port.show" || name == "network.show") {
-    const bool port = name == "port.show";
+  if (name == "security_group.list") return {{"ok", true}, {"result", security_groups()}};
+  if (name == "port.show" || name == "network.show" || name == "security_group.show") {
+    const std::string what = name == "port.show" ? "port" : name == "network.show" ? "network" : "security group";
     const json* n = arg(req, "name");
-    if (!n || !n->is_string()) return bad("/name", std::string("must be a string naming the ") + (port ? "port" : "network"));
+    if (!n || !n->is_string()) return bad("/name", "must be a string naming the " + what);
     const std::string wanted = n->get<std::string>();
-    std::optional<json> shown = port ? port_show(wanted) : network_show(wanted);
-    if (!shown) {
-      return reply_error(make_error(Errc::not_found, std::string("no ") + (port ? "port" : "network") + " named '" +
-                                                         wanted + "'", "/name"));
-    }
+    std::optional<json> shown = name == "port.show"      ? port_show(wanted)
+                                : name == "network.show" ? network_show(wanted)
+                                                         : security_group_show(wanted);
+    if (!shown) return reply_error(make_error(Errc::not_found, "no " + what + " named '" + wanted + "'", "/name"));
     return {{"ok", true}, {"result", *shown}};
   }
   if (name == "nat.sessions") {

@@ -63,7 +63,8 @@ json port_json(const dataplane::PortStatus& p, const PortContext& context) {
           {"drops_total", p.counters.drops_total()},
           {"drops", drops},
           {"hw_rx_missed", p.hw_rx_missed},
-          {"hw_tx_errors", p.hw_tx_errors}};
+          {"hw_tx_errors", p.hw_tx_errors},
+          {"security_groups", config != nullptr ? json(config->security_groups) : json::array()}};
 }
 
 json port_detail_json(const dataplane::PortStatus& p, const PortContext& context, const GatewayConfig* active,
@@ -117,7 +118,8 @@ json network_json(const NetworkConfig& network, const std::vector<dataplane::Por
           {"router_mac", network.mode == NetworkMode::routed || network.mode == NetworkMode::nat
                              ? json(format_mac(network.router_mac.value_or(default_router_mac(network.name))))
                              : json(nullptr)},
-          {"neighbors", status != nullptr ? status->neighbors : 0}};
+          {"neighbors", status != nullptr ? status->neighbors : 0},
+          {"security_groups", network.security_groups}};
 }
 
 json network_detail_json(const NetworkConfig& network, const GatewayConfig& active,

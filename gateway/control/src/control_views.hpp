@@ -35,4 +35,11 @@ nlohmann::json network_detail_json(const NetworkConfig& network, const GatewayCo
                                    const std::vector<dataplane::NetworkStatus>& statuses,
                                    const std::vector<dataplane::FdbEntryStatus>& fdb);
 
+// security_views.cpp: one security group in lists (rule count, ports it filters, packets its rules
+// matched), in full (each rule with its counters, the policies that include it), and the data
+// plane's security counters for status.
+nlohmann::json security_group_json(const SecurityGroupConfig& group, const dataplane::SecurityStatus& status);
+nlohmann::json security_group_detail_json(const SecurityGroupConfig& group, const dataplane::SecurityStatus& status);
+nlohmann::json security_status_json(const dataplane::DataplaneStatus& dp, const dataplane::SecurityStatus& security);
+
 }  // namespace edgegw::control::views

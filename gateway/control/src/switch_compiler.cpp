@@ -37,6 +37,28 @@ std::string devargs_for(const PortConfig& port, const SwitchCompileOptions& opti
   return port.devargs;
 }
 
+dataplane::SecurityRuleSpec rule_of(const SecurityRuleConfig& r) {
+  dataplane::SecurityRuleSpec spec;
+  spec.direction = r.direction == SecurityDirection::ingress ? dataplane::SecurityDirection::ingress
+                                                             : dataplane::SecurityDirection::egress;
+  spec.allow = r.action == SecurityAction::allow;
+  switch (r.protocol) {
+    case SecurityProtocol::any: spec.protocol = 0; break;
+    case SecurityProtocol::icmp: spec.protocol = 1; break;
+    case SecurityProtocol::tcp: spec.protocol = 6; break;
+    case SecurityProtocol::udp: spec.protocol = 17; break;
+  }
+  spec.remote = r.remote.address;
+  spec.remote_length = r.remote.length;
+  // Without `ports` every port matches, 0 included (a rule for tcp with no ports is all of tcp).
+  if (r.ports) {
+    spec.port_first = r.ports->first;
+    spec.port_last = r.ports->last;
+  }
+  if (r.icmp_type) spec.icmp_type = *r.icmp_type;
+  return spec;
+}
+
 dataplane::PortRole role_of(PortRole role) {
   switch (role) {
     case PortRole::physical: return dataplane::PortRole::physical;
@@ -66,6 +88,7 @@ dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCo
     p.role = role_of(port.role);
     p.queues = port.queues;
     p.mac_limit = port.mac_limit;
+    p.security_groups = port.security_groups;
     spec.ports.push_back(std::move(p));
   }
   spec.bridges.reserve(config.networks.size());
@@ -94,9 +117,16 @@ dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCo
       }
       b.nat = std::move(nat);
     }
+    b.security_groups = network.security_groups;
     spec.bridges.push_back(std::move(b));
   }
   for (const RouteConfig& r : config.routes) spec.routes.push_back({r.prefix.address, r.prefix.length, r.via});
+  for (const SecurityGroupConfig& g : config.security_groups) {
+    dataplane::SecurityGroupSpec group;
+    group.name = g.name;
+    for (const SecurityRuleConfig& r : g.rules) group.rules.push_back(rule_of(r));
+    spec.security_groups.push_back(std::move(group));
+  }
   return spec;
 }
 

@@ -136,12 +136,13 @@ void BridgeStage::process(const Snapshot& tables, Burst& burst, uint64_t now, Bu
       bump(in.drop(DropReason::no_egress));
       rte_pktmbuf_free(m);
     } else if (egress != kNoIndex) {
-      send_one(tables, egress, m, in);
+      deliver(tables, egress, m, in, now);
     } else {
-      flood(tables, net, member, m, in);
+      flood(tables, net, member, m, in, now);
     }
   }
   burst.count = 0;
+  flush_checks(tables, now);
 }
 
 // Prefetches the FDB slots the burst will learn into and look up (a MAC repeated from the frame
@@ -229,6 +230,52 @@ void BridgeStage::send_one(const Snapshot& tables, uint16_t member, rte_mbuf* m,
   enqueue(tables, to.port, m);
 }
 
+void BridgeStage::deliver(const Snapshot& tables, uint16_t member, rte_mbuf* m, PortCounterCells& in, uint64_t now) {
+  const SnapshotMember& to = tables.members[member];
+  if (to.policy == 0 || !is_ipv4_frame(rte_pktmbuf_mtod(m, const uint8_t*))) {
+    send_one(tables, member, m, in);
+    return;
+  }
+  if (waiting_count_ == SecurityFilter::kMaxChecks) flush_checks(tables, now);
+  checks_[waiting_count_] = SecurityCheck{m, to.policy, tables.ports[to.port].zone, SecurityDirection::ingress,
+                                          (m->hash.usr & kRoutedMark) != 0};
+  waiting_[waiting_count_++] = Waiting{member, &in};
+}
+
+void BridgeStage::flush_checks(const Snapshot& tables, uint64_t now) {
+  if (waiting_count_ == 0) return;
+  filter_.judge(tables, checks_, waiting_count_, now, verdicts_);
+  for (uint16_t i = 0; i < waiting_count_; ++i) {
+    rte_mbuf* m = checks_[i].m;
+    if (verdicts_[i] == SecurityVerdict::pass) {
+      send_one(tables, waiting_[i].member, m, *waiting_[i].in);
+      continue;
+    }
+    const uint16_t port_id = tables.ports[tables.members[waiting_[i].member].port].port_id;
+    bump(counters_.ports[port_id].drop(verdicts_[i] == SecurityVerdict::deny ? DropReason::acl : DropReason::ip_malformed));
+    rte_pktmbuf_free(m);
+  }
+  waiting_count_ = 0;
+}
+
+void BridgeStage::judge_flood(const Snapshot& tables, const uint16_t* members, uint16_t count, rte_mbuf* m,
+                              uint64_t now, bool* refused) {
+  SecurityCheck checks[kMaxPorts];
+  SecurityVerdict verdicts[kMaxPorts];
+  const bool routed = (m->hash.usr & kRoutedMark) != 0;
+  for (uint16_t k = 0; k < count; ++k) {
+    const SnapshotMember& to = tables.members[members[k]];
+    checks[k] = SecurityCheck{m, to.policy, tables.ports[to.port].zone, SecurityDirection::ingress, routed};
+  }
+  filter_.judge(tables, checks, count, now, verdicts);
+  for (uint16_t k = 0; k < count; ++k) {
+    refused[k] = verdicts[k] != SecurityVerdict::pass;
+    if (!refused[k]) continue;
+    const uint16_t port_id = tables.ports[tables.members[members[k]].port].port_id;
+    bump(counters_.ports[port_id].drop(verdicts[k] == SecurityVerdict::deny ? DropReason::acl : DropReason::ip_malformed));
+  }
+}
+
 void BridgeStage::enqueue(const Snapshot& tables, uint16_t port, rte_mbuf* m) {
   if (tx_.add(port, m)) return;
   bump(counters_.ports[tables.ports[port].port_id].drop(DropReason::tx_full));
@@ -242,7 +289,22 @@ void BridgeStage::enqueue(const Snapshot& tables, uint16_t port, rte_mbuf* m) {
 // about the same either way; floods are the minority of traffic. The original frame itself goes to
 // one tagged member when no untagged member shares it.
 void BridgeStage::flood(const Snapshot& tables, const SnapshotNetwork& net, uint16_t ingress_member, rte_mbuf* m,
-                        PortCounterCells& in) {
+                        PortCounterCells& in, uint64_t now) {
+  // Filtered members first: their ingress rules decide whether they get a copy at all.
+  bool refused[kMaxPorts] = {};
+  if (tables.security && is_ipv4_frame(rte_pktmbuf_mtod(m, const uint8_t*))) {
+    uint16_t filtered[kMaxPorts];
+    uint16_t position[kMaxPorts];
+    bool verdicts[kMaxPorts];
+    uint16_t count = 0;
+    for (uint16_t k = 0; k < net.member_count; ++k) {
+      if (net.members[k] == ingress_member || tables.members[net.members[k]].policy == 0) continue;
+      filtered[count] = net.members[k];
+      position[count++] = k;
+    }
+    if (count != 0) judge_flood(tables, filtered, count, m, now, verdicts);
+    for (uint16_t k = 0; k < count; ++k) refused[position[k]] = verdicts[k];
+  }
   uint16_t untagged[kMaxPorts];
   uint16_t tagged[kMaxPorts];
   uint16_t untagged_count = 0;
@@ -252,6 +314,7 @@ void BridgeStage::flood(const Snapshot& tables, const SnapshotNetwork& net, uint
     const uint16_t member = net.members[k];
     if (member == ingress_member) continue;
     ++others;
+    if (refused[k]) continue;
     const SnapshotMember& to = tables.members[member];
     const SnapshotPort& out = tables.ports[to.port];
     if (!fits_mtu(out, to, m)) {
@@ -298,13 +361,17 @@ void BridgeStage::forward_from_router(const Snapshot& tables, uint16_t network, 
     bump(counted.drop(DropReason::no_egress));
     rte_pktmbuf_free(m);
   } else if (egress != kNoIndex) {
-    send_one(tables, egress, m, counted);
+    deliver(tables, egress, m, counted, now);
   } else {
-    flood(tables, net, kNoIndex, m, counted);
+    flood(tables, net, kNoIndex, m, counted, now);
   }
 }
 
 void age_fdbs(const Snapshot& tables, uint64_t now, uint32_t budget) {
+  // An empty connection table (no security groups in use) costs nothing to leave alone.
+  if (tables.conntrack != nullptr && tables.conntrack->size() != 0) {
+    tables.conntrack->sweep(now, tables.conntrack_times, budget * 4);
+  }
   MacCounts& counts = *tables.mac_counts;
   for (const SnapshotNetwork& net : tables.networks) {
     net.fdb->sweep(now, net.aging_ticks, budget, [&counts](const FdbPortRef& ref) { release_mac(counts, ref); });

@@ -25,6 +25,7 @@ const char* drop_reason_name(DropReason reason) {
     case DropReason::nat_no_session: return "nat_no_session";
     case DropReason::nat_limit: return "nat_limit";
     case DropReason::punt_full: return "punt_full";
+    case DropReason::acl: return "acl";
     case DropReason::count_: break;
   }
   return "unknown";

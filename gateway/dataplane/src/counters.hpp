@@ -53,6 +53,8 @@ struct WorkerCounters {
   Counter inject_stale{0};
   // Drops of frames the switch itself sends (injected by the control plane): no ingress port.
   PortCounterCells local;
+  // Security groups
+  Counter conntrack_full{0};  // an allowed flow not remembered: the connection table was full
 };
 
 // Adds one worker's cells for a port into `out` (relaxed reads; a sum may be a few packets stale).

@@ -32,7 +32,10 @@ Result<void> DataplaneImpl::apply(const SwitchSpec& spec) {
   if (fault::fail_point("dataplane.apply")) return make_error(Errc::dpdk, "injected failure");
   if (!eal_ready_ || stopped_) return make_error(Errc::unavailable, "the data plane is not running");
   if (auto r = check_switch_spec(spec, options_.max_mtu); !r) return r;
+  Result<PreparedSecurity> security = prepare_security(spec);
+  if (!security) return security.error();
 
+  commit_security(std::move(*security));
   desired_ = spec;
   std::vector<PortDevice> to_close;
   converge(&to_close);
@@ -186,14 +189,16 @@ std::unique_ptr<Snapshot> DataplaneImpl::compile(Retired* retired) {
     port.mac_limit = want.mac_limit;
     const auto index = static_cast<uint16_t>(snap->ports.size());
     snap->ports.push_back(port);
+    port.zone = zone_of(want.name);
     snap->by_port_id[port.port_id] = PortIdEntry{index, record.incarnation};
     index_of_port[want.name] = index;
     add_rx_queues(*snap, *record.device, index);
   }
-  compile_memberships(*snap, desired_.bridges, index_of_port);
+  compile_memberships(*snap, desired_.bridges, index_of_port, &security_policies_.member_policy);
   compile_routing(*snap, retired);
   snap->punt = punt_ring_;
   name_members(*snap, index_of_port);
+  compile_security(*snap);
   return snap;
 }
 

@@ -52,6 +52,9 @@ Result<void> DataplaneImpl::init() {
   if (options_.max_mtu < 68 || options_.max_mtu > kMaxSupportedMtu) {
     return make_error(Errc::invalid_argument, "max_mtu must be 68.." + std::to_string(kMaxSupportedMtu));
   }
+  if (options_.conntrack_entries < 16 || options_.conntrack_entries > (1u << 24)) {
+    return make_error(Errc::invalid_argument, "conntrack_entries must be 16..16777216");
+  }
   file_prefix_ = options_.file_prefix.empty() ? default_file_prefix() : options_.file_prefix;
   runtime_dir_ = runtime_dir_for(file_prefix_, ::geteuid() == 0, std::getenv("XDG_RUNTIME_DIR"));
   log_installed_ = dpdk_log::install();
@@ -99,6 +102,7 @@ Result<void> DataplaneImpl::init() {
     stop();
     return r.error();
   }
+  conntrack_ = std::make_unique<ConntrackTable>(options_.conntrack_entries);
   counters_ = std::make_unique<WorkerCounters>();
   tx_ = std::make_unique<TxBuffers>();
   current_owned_ = std::make_unique<Snapshot>();
@@ -162,6 +166,8 @@ void DataplaneImpl::stop() {
   current_owned_.reset();
   close_punt_rings();
   fdbs_.clear();
+  security_.reset();  // its rte_acl contexts go before the EAL
+  conntrack_.reset();
   if (rcu_ != nullptr) rte_free(rcu_);
   rcu_ = nullptr;
   if (pool_ != nullptr) rte_mempool_free(pool_);
@@ -296,6 +302,7 @@ DataplaneStatus DataplaneImpl::status() const {
                             read(c.icmp_echo_replies), read(c.icmp_errors), read(c.icmp_rate_limited),
                             read(c.neighbor_table_full), read(c.arp_replies_received), read(c.fragmented),
                             read(c.fragments), read(c.punted), read(c.injected), read(c.inject_stale)};
+  if (conntrack_) s.conntrack = ConntrackCounters{conntrack_->size(), conntrack_->capacity(), read(c.conntrack_full)};
   if (int tid = worker_->tid.load(std::memory_order_acquire); tid != 0) s.worker_tids.push_back(tid);
   return s;
 }

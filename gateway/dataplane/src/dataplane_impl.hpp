@@ -17,6 +17,7 @@
 #include "edgegw/dataplane/dataplane.hpp"
 #include "fdb_table.hpp"
 #include "port_device.hpp"
+#include "security_policy.hpp"
 #include "snapshot.hpp"
 #include "snapshot_compile.hpp"
 #include "worker.hpp"
@@ -40,6 +41,7 @@ class DataplaneImpl final : public Dataplane {
   std::vector<PortStatus> ports() const override;
   std::vector<NetworkStatus> networks() const override;
   std::vector<FdbEntryStatus> fdb(const std::string& network) const override;
+  SecurityStatus security() const override;  // dataplane_security.cpp
   DataplaneStatus status() const override;
   std::vector<NeighborStatus> neighbors(const std::string& network) const override;  // dataplane_fdb.cpp
   std::vector<NatSessionStatus> nat_sessions(const std::string& network, size_t limit) const override;  // routing
@@ -84,6 +86,19 @@ class DataplaneImpl final : public Dataplane {
   // The routed networks' interfaces, neighbor tables, route MTUs and the LPM of `snap`.
   void compile_routing(Snapshot& snap, Retired* retired);
   bool device_held(const std::string& device_name, const std::vector<PortDevice>& to_close) const;
+
+  // Security groups (dataplane_security.cpp). prepare_security() resolves the spec's policies and
+  // builds a classifier when the rules changed, changing nothing (an error leaves the data plane as
+  // it was); commit_security() makes the result current; compile_security() puts it, the zones
+  // and the connection table into a snapshot.
+  struct PreparedSecurity {
+    SecurityPolicies policies;
+    std::shared_ptr<const SecurityClassifier> classifier;
+  };
+  Result<PreparedSecurity> prepare_security(const SwitchSpec& spec) const;
+  void commit_security(PreparedSecurity prepared);
+  void compile_security(Snapshot& snap);
+  uint16_t zone_of(const std::string& port);
   PortCounters counters_of(uint16_t port_id) const;
   void remove_runtime_dir() const;
   CaptureRegistry::PortCheck capture_port_check() const;
@@ -135,6 +150,15 @@ class DataplaneImpl final : public Dataplane {
   // Builds or keeps the NAT tables of desired_ and points the snapshot's networks at them.
   void compile_nat(Snapshot& snap, Retired* retired);
   std::unique_ptr<MacCounts> mac_counts_;  // written by the worker, read here; lives until the EAL stops
+  // Security groups: the connection table (written by the worker, sized at start, kept across
+  // applies), the classifier of desired_ (also held by the snapshots using it), the policies it
+  // was resolved to, their generation, and each port's connection-tracking zone by name.
+  std::unique_ptr<ConntrackTable> conntrack_;
+  std::shared_ptr<const SecurityClassifier> security_;
+  SecurityPolicies security_policies_;
+  uint32_t security_generation_ = 0;
+  std::map<std::string, uint16_t> zones_;
+  uint16_t next_zone_ = 0;
   uint64_t generation_ = 0;
   rte_ring* punt_ring_ = nullptr;   // worker -> control plane (see dataplane_punt.cpp)
   rte_ring* inject_ring_ = nullptr;  // control plane -> worker

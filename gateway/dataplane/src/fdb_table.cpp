@@ -7,7 +7,12 @@
 #include <memory>
 #include <new>
 
+#include "slot_table.hpp"
+
 namespace edgegw::dataplane {
+
+using slot_table::get;
+using slot_table::put;
 
 FdbTable::FdbTable(uint32_t max_entries) : max_entries_(max_entries) {
   uint64_t slots = std::bit_ceil(std::max<uint64_t>(16, uint64_t{max_entries} * 2));
@@ -45,13 +50,12 @@ std::unique_ptr<FdbTable::Slot[], FdbTable::SlotsUnmap> FdbTable::map_slots(uint
 void FdbTable::SlotsUnmap::operator()(Slot* slots) const { ::munmap(slots, bytes); }
 
 void FdbTable::write_slot(Slot& s, uint64_t key, uint64_t last_seen, FdbPortRef port) {
-  put(s.seq, s.seq + 1);
-  std::atomic_thread_fence(std::memory_order_release);
-  put(s.key, key);
-  put(s.last_seen, last_seen);
-  put(s.port.port_id, port.port_id);
-  put(s.port.incarnation, port.incarnation);
-  std::atomic_ref<uint32_t>(s.seq).store(s.seq + 1, std::memory_order_release);
+  slot_table::seq_write(s.seq, [&] {
+    put(s.key, key);
+    put(s.last_seen, last_seen);
+    put(s.port.port_id, port.port_id);
+    put(s.port.incarnation, port.incarnation);
+  });
 }
 
 FdbLearn FdbTable::learn(uint64_t mac, FdbPortRef port, uint64_t now, uint64_t aging, FdbEvicted* evicted) {
@@ -86,44 +90,33 @@ FdbLearn FdbTable::learn(uint64_t mac, FdbPortRef port, uint64_t now, uint64_t a
 }
 
 void FdbTable::read_entries(std::vector<Entry>* out) const {
-  constexpr int kTries = 8;
   out->clear();
   for (uint32_t i = 0; i <= mask_; ++i) {
-    // Seqlock reader: the const_cast only makes atomic_ref's constructor happy; nothing is written.
-    Slot& s = const_cast<Slot&>(slots_[i]);
-    for (int t = 0; t < kTries; ++t) {
-      const uint32_t before = std::atomic_ref<uint32_t>(s.seq).load(std::memory_order_acquire);
-      if ((before & 1) != 0) continue;
-      Entry e;
-      const uint64_t key = std::atomic_ref<uint64_t>(s.key).load(std::memory_order_relaxed);
-      e.last_seen = std::atomic_ref<uint64_t>(s.last_seen).load(std::memory_order_relaxed);
-      e.port.port_id = std::atomic_ref<uint16_t>(s.port.port_id).load(std::memory_order_relaxed);
-      e.port.incarnation = std::atomic_ref<uint32_t>(s.port.incarnation).load(std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_acquire);
-      if (std::atomic_ref<uint32_t>(s.seq).load(std::memory_order_relaxed) != before) continue;
-      if (key != 0) {
-        e.mac = key & kMacMask;
-        out->push_back(e);
-      }
-      break;
+    const Slot& s = slots_[i];
+    Entry e;
+    uint64_t key = 0;
+    const bool read = slot_table::seq_read(s.seq, [&] {
+      key = get(s.key);
+      e.last_seen = get(s.last_seen);
+      e.port.port_id = get(s.port.port_id);
+      e.port.incarnation = get(s.port.incarnation);
+    });
+    if (read && key != 0) {
+      e.mac = key & kMacMask;
+      out->push_back(e);
     }
   }
 }
 
-// Backward-shift deletion: later entries of the same cluster that may live at `hole` move back so
-// that every entry stays reachable from its home slot without tombstones.
 void FdbTable::erase_at(uint32_t hole) {
-  for (uint32_t j = (hole + 1) & mask_;; j = (j + 1) & mask_) {
-    Slot& s = slots_[j];
-    if (s.key == 0) break;
-    uint32_t h = home(s.key);
-    // s may fill the hole unless its home lies cyclically in (hole, j].
-    bool home_after_hole = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j);
-    if (home_after_hole) continue;
-    write_slot(slots_[hole], s.key, s.last_seen, s.port);
-    hole = j;
-  }
-  write_slot(slots_[hole], 0, 0, FdbPortRef{});
+  slot_table::erase_backward_shift(
+      hole, mask_, [this](uint32_t i) { return slots_[i].key != 0; },
+      [this](uint32_t i) { return home(slots_[i].key); },
+      [this](uint32_t from, uint32_t to) {
+        const Slot& s = slots_[from];
+        write_slot(slots_[to], s.key, s.last_seen, s.port);
+      },
+      [this](uint32_t i) { write_slot(slots_[i], 0, 0, FdbPortRef{}); });
   add_size(-1);
 }
 

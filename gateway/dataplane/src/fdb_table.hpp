@@ -161,11 +161,7 @@ class FdbTable {
   };
   static std::unique_ptr<Slot[], SlotsUnmap> map_slots(uint64_t count);
   void erase_at(uint32_t index);
-  // Worker-side slot writes: relaxed atomic stores, bracketed by the slot's seq when key/port change.
-  template <class T>
-  static void put(T& field, T value) {
-    std::atomic_ref<T>(field).store(value, std::memory_order_relaxed);
-  }
+  // Worker-side slot writes: relaxed atomic stores, bracketed by the slot's seq (slot_table.hpp).
   static void write_slot(Slot& s, uint64_t key, uint64_t last_seen, FdbPortRef port);
   void add_size(int delta) {
     size_.store(size_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);

@@ -4,15 +4,12 @@
 #include <algorithm>
 #include <bit>
 
+#include "slot_table.hpp"
+
 namespace edgegw::dataplane {
-namespace {
 
-template <class T>
-void put(T& field, T value) {
-  std::atomic_ref<T>(field).store(value, std::memory_order_relaxed);
-}
-
-}  // namespace
+using slot_table::get;
+using slot_table::put;
 
 NeighborTable::NeighborTable(uint32_t capacity) : capacity_(capacity) {
   const uint32_t slots = std::bit_ceil(std::max<uint32_t>(16, capacity * 2));
@@ -22,13 +19,12 @@ NeighborTable::NeighborTable(uint32_t capacity) : capacity_(capacity) {
 }
 
 void NeighborTable::write(Slot& s, uint32_t ip, uint64_t mac, uint64_t last_seen, uint64_t requested) {
-  put(s.seq, s.seq + 1);
-  std::atomic_thread_fence(std::memory_order_release);
-  put(s.ip, ip);
-  put(s.mac, mac);
-  put(s.last_seen, last_seen);
-  put(s.requested, requested);
-  std::atomic_ref<uint32_t>(s.seq).store(s.seq + 1, std::memory_order_release);
+  slot_table::seq_write(s.seq, [&] {
+    put(s.ip, ip);
+    put(s.mac, mac);
+    put(s.last_seen, last_seen);
+    put(s.requested, requested);
+  });
 }
 
 NeighborTable::Slot* NeighborTable::claim(uint32_t ip, uint64_t now, uint64_t aging) {
@@ -91,36 +87,28 @@ void NeighborTable::sweep(uint64_t now, uint64_t aging, uint32_t budget) {
 }
 
 void NeighborTable::erase_at(uint32_t hole) {
-  for (uint32_t j = (hole + 1) & mask_;; j = (j + 1) & mask_) {
-    Slot& s = slots_[j];
-    if (s.ip == 0) break;
-    const uint32_t h = home(s.ip);
-    const bool home_after_hole = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j);
-    if (home_after_hole) continue;
-    write(slots_[hole], s.ip, s.mac, s.last_seen, s.requested);
-    hole = j;
-  }
-  write(slots_[hole], 0, 0, 0, 0);
+  slot_table::erase_backward_shift(
+      hole, mask_, [this](uint32_t i) { return slots_[i].ip != 0; },
+      [this](uint32_t i) { return home(slots_[i].ip); },
+      [this](uint32_t from, uint32_t to) {
+        const Slot& s = slots_[from];
+        write(slots_[to], s.ip, s.mac, s.last_seen, s.requested);
+      },
+      [this](uint32_t i) { write(slots_[i], 0, 0, 0, 0); });
   add_size(-1);
 }
 
 void NeighborTable::read_entries(std::vector<Entry>* out) const {
-  constexpr int kTries = 8;
   out->clear();
   for (uint32_t i = 0; i <= mask_; ++i) {
-    Slot& s = const_cast<Slot&>(slots_[i]);  // atomic_ref needs a non-const object; nothing is written
-    for (int t = 0; t < kTries; ++t) {
-      const uint32_t before = std::atomic_ref<uint32_t>(s.seq).load(std::memory_order_acquire);
-      if ((before & 1) != 0) continue;
-      Entry e;
-      e.ip = std::atomic_ref<uint32_t>(s.ip).load(std::memory_order_relaxed);
-      e.mac = std::atomic_ref<uint64_t>(s.mac).load(std::memory_order_relaxed);
-      e.last_seen = std::atomic_ref<uint64_t>(s.last_seen).load(std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_acquire);
-      if (std::atomic_ref<uint32_t>(s.seq).load(std::memory_order_relaxed) != before) continue;
-      if (e.ip != 0) out->push_back(e);
-      break;
-    }
+    const Slot& s = slots_[i];
+    Entry e;
+    const bool read = slot_table::seq_read(s.seq, [&] {
+      e.ip = get(s.ip);
+      e.mac = get(s.mac);
+      e.last_seen = get(s.last_seen);
+    });
+    if (read && e.ip != 0) out->push_back(e);
   }
 }
 

@@ -4,7 +4,9 @@
 // every packet a stage drops is counted with its reason.
 //
 // Per-packet metadata the parse stage leaves in the mbuf for the later stages:
-//   hash.usr   the ingress membership (index into Snapshot::members)
+//   hash.usr   the ingress membership (index into Snapshot::members) in the low 16 bits; the route
+//              stage sets kRoutedMark on what it forwards, so the security check at the egress
+//              port knows the frame did not stay within its network
 //   vlan_tci   the ingress inner tag's TCI (0 when untagged): its PCP is carried to egress tags
 //   packet_type   of the frame as it is inside the switch: untagged Ethernet (so its L2 header is
 //                 always kEthHeaderLen bytes; l2_len is not written: it lives in the mbuf's
@@ -18,9 +20,12 @@
 #include "burst.hpp"
 #include "counters.hpp"
 #include "edgegw/netproto/nat_translate.hpp"
+#include "security_stage.hpp"
 #include "snapshot.hpp"
 
 namespace edgegw::dataplane {
+
+constexpr uint32_t kRoutedMark = 1u << 31;  // in hash.usr: the frame was routed (see above)
 
 // Counts what arrived (bytes as received on the wire); drops runts and truncated tags
 // (`malformed`), frames of a port in no network (`no_network`) and frames whose tags match none of
@@ -42,10 +47,18 @@ class L2ParseStage {
 //
 // On a routed network, frames to the gateway MAC, and ARP requests for the gateway address, are
 // learned from like any other and then moved into `to_router` (in order) for the route stage.
+//
+// Frames for a filtered membership (security groups) wait until the end of the stage's burst (or
+// the router's, see flush_checks) and are judged together against that membership's ingress rules;
+// refused ones are dropped and counted (`acl`) on the filtered port. Flooded frames are judged per
+// flood.
 class BridgeStage {
  public:
-  BridgeStage(WorkerCounters& counters, TxBuffers& tx) : counters_(counters), tx_(tx) {}
+  BridgeStage(WorkerCounters& counters, TxBuffers& tx) : counters_(counters), tx_(tx), filter_(counters) {}
   void process(const Snapshot& tables, Burst& burst, uint64_t now, Burst& to_router);
+  // Judges the frames waiting for filtered memberships and sends or drops them. process() calls
+  // it at its end; the route stage at the end of its burst.
+  void flush_checks(const Snapshot& tables, uint64_t now);
 
   // A frame the switch itself sends into `network` (routed out, or its own ARP and ICMP): to the
   // member its destination MAC was learned behind, or flooded to every member. Counts drops on
@@ -66,13 +79,28 @@ class BridgeStage {
                      uint64_t now, PortCounterCells& in);
   uint16_t unicast_member(const Snapshot& tables, const SnapshotNetwork& net, uint64_t dst, uint64_t now) const;
   void send_one(const Snapshot& tables, uint16_t member, rte_mbuf* m, PortCounterCells& in);
+  // send_one(), or for a filtered membership (IPv4 only) after flush_checks() judged it.
+  void deliver(const Snapshot& tables, uint16_t member, rte_mbuf* m, PortCounterCells& in, uint64_t now);
+  // The flooded frame's filtered egress members that their ingress rules refuse it (set in `refused`).
+  void judge_flood(const Snapshot& tables, const uint16_t* members, uint16_t count, rte_mbuf* m, uint64_t now,
+                   bool* refused);
   // Into the egress port's tx queue; a full queue frees `m` and counts tx_full on that port.
   void enqueue(const Snapshot& tables, uint16_t port, rte_mbuf* m);
   void flood(const Snapshot& tables, const SnapshotNetwork& net, uint16_t ingress_member, rte_mbuf* m,
-             PortCounterCells& in);
+             PortCounterCells& in, uint64_t now);
 
   WorkerCounters& counters_;
   TxBuffers& tx_;
+  SecurityFilter filter_;
+  // Frames waiting for flush_checks(): the check, and where to send or count them.
+  struct Waiting {
+    uint16_t member = 0;
+    PortCounterCells* in = nullptr;
+  };
+  uint16_t waiting_count_ = 0;
+  Waiting waiting_[SecurityFilter::kMaxChecks];
+  SecurityCheck checks_[SecurityFilter::kMaxChecks];
+  SecurityVerdict verdicts_[SecurityFilter::kMaxChecks];
 };
 
 // Transmits every non-empty tx queue with one tx_burst per port; frees and counts (`tx_full`) what
@@ -124,10 +152,12 @@ class RouteStage {
 class Pipeline {
  public:
   Pipeline(WorkerCounters& counters, TxBuffers& tx)
-      : counters_(counters), parse_(counters), bridge_(counters, tx), route_(counters, bridge_), tx_(counters, tx) {}
+      : counters_(counters), parse_(counters), security_(counters), bridge_(counters, tx), route_(counters, bridge_),
+        tx_(counters, tx) {}
 
   void run(const Snapshot& tables, Burst& burst, uint64_t now) {
     parse_.process(tables, burst, now);
+    security_.process(tables, burst, now);
     bridge_.process(tables, burst, now, to_router_);
     if (to_router_.count != 0) route_.process(tables, to_router_, now);
     tx_.process(tables);
@@ -141,6 +171,7 @@ class Pipeline {
  private:
   WorkerCounters& counters_;
   L2ParseStage parse_;
+  SecurityStage security_;
   BridgeStage bridge_;
   RouteStage route_;
   TxStage tx_;
@@ -148,7 +179,7 @@ class Pipeline {
 };
 
 // Deletes up to `budget` expired FDB slots (and neighbor slots) per network and keeps the per-port learned-MAC counts
-// (mac_limit) in step. Called by the worker once per loop.
+// (mac_limit) in step; sweeps the connection table too. Called by the worker once per loop.
 void age_fdbs(const Snapshot& tables, uint64_t now, uint32_t budget);
 
 // True when the frame, with the egress member's tags pushed, fits the egress port. Tags ride on top

@@ -76,6 +76,7 @@ void RouteStage::process(const Snapshot& tables, Burst& burst, uint64_t now) {
     }
   }
   burst.count = 0;
+  bridge_.flush_checks(tables, now);
 }
 
 // ARP for the gateway address: learn the sender (when it is on the subnet), answer a request in
@@ -240,6 +241,7 @@ void RouteStage::handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t membe
   write_mac(eth, mac);
   write_mac(eth + 6, out.router_mac);
   bump(counters_.routed);
+  m->hash.usr |= kRoutedMark;
   if (load_be16(ip + 2) > out.route_mtu) {
     fragment(tables, hop->network, m, out.route_mtu, now, in);
     return;

@@ -22,6 +22,7 @@
 #include <memory>
 #include <vector>
 
+#include "conntrack_table.hpp"
 #include "fdb_table.hpp"
 #include "edgegw/netproto/nat_table.hpp"
 #include "neighbor_table.hpp"
@@ -30,6 +31,8 @@ struct rte_lpm;
 struct rte_ring;
 
 namespace edgegw::dataplane {
+
+class SecurityClassifier;
 
 constexpr uint16_t kNoIndex = 0xffff;
 constexpr unsigned kMaxPorts = RTE_MAX_ETHPORTS;
@@ -50,6 +53,7 @@ struct SnapshotMember {
   uint16_t vlan = 0;            // C-tag VID pushed on egress, 0 = untagged
   uint16_t outer_vlan = 0;      // S-tag VID (TPID 0x88a8) outside `vlan`, 0 = none
   uint16_t tag_bytes = 0;       // 0, 4 or 8: what egress adds to the frame
+  uint16_t policy = 0;          // security policy id (Snapshot::security), 0 = not filtered
 };
 
 // A tagged membership of a port: Snapshot::tag_map holds these sorted by key, per port.
@@ -66,6 +70,7 @@ struct SnapshotPort {
   uint16_t untagged = kNoIndex;  // membership for untagged (and priority-tagged) frames
   uint32_t tag_first = 0;        // its tagged memberships: tag_map[tag_first, tag_first + tag_count)
   uint16_t tag_count = 0;
+  uint16_t zone = 0;  // the port's connection-tracking zone: stable while the port (by name) exists
 };
 
 // A MAC pinned to a member; never learned over, never aged. Sorted by mac in Snapshot::static_macs.
@@ -175,6 +180,15 @@ struct Snapshot {
   // dequeues. Owned by the data plane for the EAL's lifetime; nullptr: such frames are dropped
   // (punt_full).
   rte_ring* punt = nullptr;
+
+  // Security groups: the classifier of every policy (built before publishing, freed with the last
+  // snapshot using it; null when no membership is filtered), the generation of the rules and of
+  // which membership has which policy (a flow remembered under another generation is judged
+  // again), and the connection table (owned by the data plane, lives until it stops).
+  std::shared_ptr<const SecurityClassifier> security;
+  uint32_t security_generation = 0;
+  ConntrackTable* conntrack = nullptr;
+  ConntrackTimes conntrack_times;
 };
 
 }  // namespace edgegw::dataplane

@@ -6,13 +6,15 @@
 namespace edgegw::dataplane {
 
 void compile_memberships(Snapshot& snap, const std::vector<BridgeSpec>& bridges,
-                         const std::map<std::string, uint16_t>& index_of_port) {
+                         const std::map<std::string, uint16_t>& index_of_port,
+                         const std::vector<std::vector<uint16_t>>* member_policies) {
   std::vector<std::vector<TagMapEntry>> tagged(snap.ports.size());
   for (size_t n = 0; n < bridges.size(); ++n) {
     const BridgeSpec& b = bridges[n];
     SnapshotNetwork& net = snap.networks[n];
     std::map<std::string, uint16_t> member_of_port;
-    for (const BridgeMember& m : b.members) {
+    for (size_t k = 0; k < b.members.size(); ++k) {
+      const BridgeMember& m = b.members[k];
       auto up = index_of_port.find(m.port);
       if (up == index_of_port.end()) continue;
       SnapshotMember member;
@@ -21,6 +23,7 @@ void compile_memberships(Snapshot& snap, const std::vector<BridgeSpec>& bridges,
       member.vlan = m.vlan;
       member.outer_vlan = m.outer_vlan;
       member.tag_bytes = static_cast<uint16_t>((m.vlan != 0 ? kVlanTagLen : 0) + (m.outer_vlan != 0 ? kVlanTagLen : 0));
+      member.policy = member_policies != nullptr ? (*member_policies)[n][k] : 0;
       const auto mi = static_cast<uint16_t>(snap.members.size());
       snap.members.push_back(member);
       net.members[net.member_count++] = mi;

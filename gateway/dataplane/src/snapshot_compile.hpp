@@ -21,8 +21,11 @@ namespace edgegw::dataplane {
 // filled (the ports that are up, named by `index_of_port`) and snap.networks sized like `bridges`,
 // in the same order, and a spec that check_switch_spec() accepted. Members whose port is not up
 // are left out; a static MAC on such a port stays, pointing nowhere (frames to it are dropped).
+// `member_policies` ([bridge][member] in spec order, see SecurityPolicies) gives each membership its
+// security policy; without it no membership is filtered.
 void compile_memberships(Snapshot& snap, const std::vector<BridgeSpec>& bridges,
-                         const std::map<std::string, uint16_t>& index_of_port);
+                         const std::map<std::string, uint16_t>& index_of_port,
+                         const std::vector<std::vector<uint16_t>>* member_policies = nullptr);
 
 }  // namespace edgegw::dataplane
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "port_device.hpp"
+#include "security_policy.hpp"
 #include "snapshot.hpp"
 
 namespace edgegw::dataplane {
@@ -38,6 +39,68 @@ Result<void> check_member(const std::string& where, const BridgeMember& m, const
   if (!fresh) {
     return spec_error(where + ": port " + m.port + " is already " + tags_text(m.outer_vlan, m.vlan) + " in network " +
                       it->second);
+  }
+  return {};
+}
+
+// A list of security groups (a port's or a network's): known names, each once.
+Result<void> check_group_list(const std::string& where, const std::vector<std::string>& list,
+                              const std::set<std::string>& groups) {
+  std::set<std::string> seen;
+  for (const std::string& name : list) {
+    if (groups.count(name) == 0) return spec_error(where + ": unknown security group " + name);
+    if (!seen.insert(name).second) return spec_error(where + ": security group " + name + " is listed twice");
+  }
+  return {};
+}
+
+Result<void> check_security_rule(const std::string& where, const SecurityRuleSpec& r) {
+  if (r.protocol != 0 && r.protocol != 1 && r.protocol != 6 && r.protocol != 17) {
+    return spec_error(where + ": protocol must be 0, 1, 6 or 17");
+  }
+  if (r.remote_length > 32) return spec_error(where + ": remote_length must be 0..32");
+  const uint32_t mask = r.remote_length == 0 ? 0 : ~uint32_t{0} << (32 - r.remote_length);
+  if ((r.remote & ~mask) != 0) return spec_error(where + ": remote has host bits set");
+  if (r.port_first > r.port_last) return spec_error(where + ": port_first is above port_last");
+  const bool ports = r.protocol == 6 || r.protocol == 17;
+  if (!ports && (r.port_first != 0 || r.port_last != 65535)) return spec_error(where + ": ports need TCP or UDP");
+  if (r.icmp_type < -1 || r.icmp_type > 255 || (r.protocol != 1 && r.icmp_type != -1)) {
+    return spec_error(where + ": icmp_type must be -1, or 0..255 with protocol 1");
+  }
+  return {};
+}
+
+// Groups with distinct names and valid rules, lists that name them, and a classifier within bounds.
+Result<void> check_security(const SwitchSpec& spec) {
+  std::set<std::string> groups;
+  std::map<std::string, size_t> rules_of;
+  for (size_t i = 0; i < spec.security_groups.size(); ++i) {
+    const SecurityGroupSpec& g = spec.security_groups[i];
+    const std::string at = "security_groups[" + std::to_string(i) + "] (" + g.name + ")";
+    if (g.name.empty()) return spec_error("security_groups[" + std::to_string(i) + "]: name is empty");
+    if (!groups.insert(g.name).second) return spec_error(at + ": duplicate security group name");
+    for (size_t r = 0; r < g.rules.size(); ++r) {
+      if (auto ok = check_security_rule(at + ".rules[" + std::to_string(r) + "]", g.rules[r]); !ok) return ok;
+    }
+    rules_of[g.name] = g.rules.size();
+  }
+  for (size_t i = 0; i < spec.ports.size(); ++i) {
+    if (auto ok = check_group_list(port_at(i, spec.ports[i]), spec.ports[i].security_groups, groups); !ok) return ok;
+  }
+  for (size_t i = 0; i < spec.bridges.size(); ++i) {
+    if (auto ok = check_group_list(bridge_at(i, spec.bridges[i]), spec.bridges[i].security_groups, groups); !ok) {
+      return ok;
+    }
+  }
+  const SecurityPolicies policies = resolve_security_policies(spec);
+  if (policies.groups.size() >= kNoIndex) return spec_error("too many distinct security policies");
+  size_t total = 0;
+  for (const std::vector<std::string>& list : policies.groups) {
+    for (const std::string& name : list) total += rules_of[name];
+  }
+  if (total > kMaxClassifierRules) {
+    return spec_error("security policies hold " + std::to_string(total) + " rules together, at most " +
+                      std::to_string(kMaxClassifierRules));
   }
   return {};
 }
@@ -142,7 +205,7 @@ Result<void> check_switch_spec(const SwitchSpec& spec, unsigned max_mtu) {
     }
     if (!connected) return spec_error(at + ": via is not a host on a routed network's subnet");
   }
-  return {};
+  return check_security(spec);
 }
 
 }  // namespace edgegw::dataplane

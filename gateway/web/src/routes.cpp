@@ -46,6 +46,7 @@ HttpResponse route(const HttpRequest& request, control::ControlApi& api, HttpCou
   }
   if (path == "/api/v1/ports") return json_response(200, api.ports());
   if (path == "/api/v1/networks") return json_response(200, api.networks());
+  if (path == "/api/v1/security-groups") return json_response(200, api.security_groups());
   if (path == "/api/v1/config") {
     nlohmann::json show = api.config_show();
     if (show.is_null()) return error_response(404, "not_found", "no config applied yet");

@@ -73,8 +73,10 @@ TEST(Format, PortShow) {
 TEST(Format, PortShowOfATrunkAndAGuest) {
   const json trunk = json::parse(R"({"name":"uplink","state":"down","reason":"link down","link":"down",
     "mac_limit":100,"macs_learned":7,"memberships":[{"network":"site","vlan":0,"outer_vlan":0},
-    {"network":"v20","vlan":20,"outer_vlan":200}],"socket":"/run/edgegw/vhost/x.sock"})");
+    {"network":"v20","vlan":20,"outer_vlan":200}],"socket":"/run/edgegw/vhost/x.sock",
+    "security_groups":["web","base"]})");
   const std::string text = format_port(trunk);
+  EXPECT_NE(text.find("security  web, base\n"), std::string::npos) << text;
   EXPECT_NE(text.find("state     down (link down)\n"), std::string::npos) << text;
   EXPECT_NE(text.find("networks  site, v20 vlan 20 outer 200\n"), std::string::npos) << text;
   EXPECT_NE(text.find("socket    /run/edgegw/vhost/x.sock\n"), std::string::npos) << text;
@@ -238,6 +240,31 @@ TEST(Format, ToleratesMissingAndMistypedFields) {
   EXPECT_NO_THROW(format_port(json{{"drops", {{"x", "y"}}}, {"memberships", 3}}));
   EXPECT_NO_THROW(format_networks(json{{{"members", {1, 2}}}}));
   EXPECT_NO_THROW(format_network(json{{"members", {1}}, {"fdb", {nullptr}}}));
+  EXPECT_NO_THROW(format_security_groups(json{{{"ports", 3}}}));
+  EXPECT_NO_THROW(format_security_group(json{{"rules", {1, nullptr}}, {"policies", "x"}}));
+}
+
+TEST(Format, SecurityGroups) {
+  const json groups = json::parse(R"([{"name":"web","rules":2,"ports":["vm1","vm2"],"matched_packets":1234},
+                                      {"name":"spare","rules":0,"ports":[],"matched_packets":0}])");
+  EXPECT_EQ(format_security_groups(groups),
+            "SECURITY GROUP  RULES  PORTS     MATCHED\n"
+            "web                 2  vm1, vm2     1234\n"
+            "spare               0  -               0\n");
+  const json web = json::parse(R"({"name":"web","ports":["vm1"],"matched_packets":5,
+    "rules":[{"direction":"ingress","action":"allow","protocol":"tcp","remote":"0.0.0.0/0","ports":"80-81",
+              "icmp_type":null,"packets":5,"bytes":500},
+             {"direction":"ingress","action":"deny","protocol":"icmp","remote":"10.0.0.0/8","ports":null,
+              "icmp_type":8,"packets":0,"bytes":0}],
+    "policies":[{"groups":["web","base"],"ports":["vm1"],"default_allowed":3,"default_denied":7}]})");
+  EXPECT_EQ(format_security_group(web),
+            "security group  web\n"
+            "ports           vm1\n"
+            "policy          web, base on vm1: 3 allowed, 7 denied by default\n"
+            "\n"
+            "#  DIRECTION  ACTION  PROTOCOL  REMOTE      MATCH   PACKETS  BYTES\n"
+            "1  ingress    allow   tcp       0.0.0.0/0   80-81         5    500\n"
+            "2  ingress    deny    icmp      10.0.0.0/8  type 8        0      0\n");
 }
 
 }  // namespace

@@ -80,6 +80,8 @@ class ConfigSchema : public testing::Test {
   static json canonical_everything() { return canonical_of("docs/examples/branch-office.json"); }
   // Routed networks and routes: the fields only they write.
   static json canonical_routed() { return canonical_of("docs/examples/routed.json"); }
+  // Security groups and the lists that name them.
+  static json canonical_security() { return canonical_of("docs/examples/security-groups.json"); }
   static json canonical_of(const std::string& example) {
     const ParsedConfig parsed = parse_config(read_file(source_path(example)));
     EXPECT_TRUE(parsed.ok()) << describe(parsed);
@@ -104,6 +106,7 @@ TEST_F(ConfigSchema, IsDraft2020_12) {
 TEST_F(ConfigSchema, TopLevelPropertiesAreTheFieldsTheParserAccepts) {
   std::set<std::string> fields = keys_of(canonical_everything());
   fields.merge(keys_of(canonical_routed()));
+  fields.merge(keys_of(canonical_security()));
   EXPECT_EQ(keys_of(schema_["properties"]), fields);
   EXPECT_EQ(schema_["additionalProperties"], false);
 }
@@ -121,9 +124,12 @@ TEST_F(ConfigSchema, ObjectPropertiesAreTheFieldsTheParserAccepts) {
     for (const auto& [key, value] : port.items()) port_fields.insert(key);
   }
   ASSERT_TRUE(has_optional) << "the example must use every optional port field";
+  const json security = canonical_security();
+  port_fields.merge(keys_of_all(security["ports"]));
   EXPECT_EQ(keys_of(schema_["$defs"]["port"]["properties"]), port_fields);
   std::set<std::string> network_fields = keys_of_all(canonical["networks"]);
   network_fields.merge(keys_of_all(canonical_routed()["networks"]));
+  network_fields.merge(keys_of_all(security["networks"]));
   EXPECT_EQ(keys_of(schema_["$defs"]["network"]["properties"]), network_fields);
   EXPECT_EQ(keys_of(schema_["$defs"]["route"]["properties"]), keys_of_all(canonical_routed()["routes"]));
   EXPECT_EQ(keys_of(schema_["$defs"]["fdb"]["properties"]), keys_of(canonical["networks"][0]["fdb"]));
@@ -142,6 +148,10 @@ TEST_F(ConfigSchema, ObjectPropertiesAreTheFieldsTheParserAccepts) {
   EXPECT_EQ(keys_of(member_schema["properties"]), (std::set<std::string>{"port", "vlan", "outer_vlan"}));
   EXPECT_EQ(keys_of(schema_["$defs"]["static_mac"]["properties"]),
             keys_of(canonical["networks"][0]["static_macs"][0]));
+  EXPECT_EQ(keys_of(schema_["$defs"]["security_group"]["properties"]), keys_of_all(security["security_groups"]));
+  std::set<std::string> rule_fields;
+  for (const json& group : security["security_groups"]) rule_fields.merge(keys_of_all(group["rules"]));
+  EXPECT_EQ(keys_of(schema_["$defs"]["security_rule"]["properties"]), rule_fields);
 }
 
 TEST_F(ConfigSchema, RequiredFieldsAreTheOnesTheParserRequires) {

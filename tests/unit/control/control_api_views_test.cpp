@@ -28,6 +28,7 @@ class FakeDataplane : public dataplane::Dataplane {
     return network == "site" ? fdb_ : std::vector<dataplane::FdbEntryStatus>{};
   }
   dataplane::DataplaneStatus status() const override { return status_; }
+  dataplane::SecurityStatus security() const override { return security_; }
   void stop() override {}
 
   dataplane::SwitchSpec spec_;
@@ -35,6 +36,7 @@ class FakeDataplane : public dataplane::Dataplane {
   std::vector<dataplane::NetworkStatus> networks_;
   std::vector<dataplane::FdbEntryStatus> fdb_;
   dataplane::DataplaneStatus status_;
+  dataplane::SecurityStatus security_;
 };
 
 const char* kConfig = R"({
@@ -169,11 +171,11 @@ TEST_F(ControlApiViews, NetworkListSummarisesEachNetwork) {
             R"([{"dhcp":null,"fdb_aging_s":300,"fdb_entries":2,"fdb_max_entries":4096,"gateway":null,)"
             R"("members":["uplink","host","vm1"],"members_up":2,"mode":"bridge","name":"site","nat_refused":null,)"
             R"("nat_sessions":0,"nat_uplink":null,"neighbors":0,)"
-            R"("router_mac":null,"subnet":"192.168.50.0/24"},)"
+            R"("router_mac":null,"security_groups":[],"subnet":"192.168.50.0/24"},)"
             R"({"dhcp":null,"fdb_aging_s":300,"fdb_entries":0,"fdb_max_entries":4096,"gateway":null,"members":["uplink"],)"
             R"("members_up":1,"mode":"bridge","name":"v20","nat_refused":null,"nat_sessions":0,"nat_uplink":null,)"
             R"("neighbors":0,)"
-            R"("router_mac":null,"subnet":null}])");
+            R"("router_mac":null,"security_groups":[],"subnet":null}])");
 }
 
 TEST_F(ControlApiViews, NetworkShowListsMembersStaticMacsAndFdb) {
@@ -204,6 +206,63 @@ TEST_F(ControlApiViews, StatusReportsWorkerCostPerPacket) {
   EXPECT_EQ(dp["busy_packets"], 40);
   EXPECT_EQ(dp["tsc_hz"], 2000000000);
   EXPECT_EQ(dp["cycles_per_packet"], 125.0);
+}
+
+TEST_F(ControlApiViews, SecurityGroupsShowTheirRulesWithCountersAndThePoliciesUsingThem) {
+  const char* config = R"({
+    "version": 8,
+    "ports": [
+      {"name": "uplink", "kind": "af_packet", "iface": "egw-up"},
+      {"name": "vm1", "kind": "vhost", "security_groups": ["web", "base"]}
+    ],
+    "networks": [{"name": "site", "mode": "bridge", "ports": ["uplink", "vm1"], "security_groups": ["base"]}],
+    "security_groups": [
+      {"name": "web", "rules": [{"direction": "ingress", "action": "allow", "protocol": "tcp", "ports": "80-81"},
+                                {"direction": "ingress", "action": "deny", "protocol": "icmp", "icmp_type": 8,
+                                 "remote": "10.0.0.0/8"}]},
+      {"name": "base", "rules": [{"direction": "egress", "action": "deny", "protocol": "udp"}]}
+    ]
+  })";
+  ApplyResult r = apply_->apply(config, ConfigSource::cli, "tester");
+  ASSERT_TRUE(r.ok) << r.error.message;
+  // The compiled spec: groups with their rules, the port's list and the network's default.
+  ASSERT_EQ(dp_.spec_.security_groups.size(), 2u);
+  const dataplane::SecurityRuleSpec& http = dp_.spec_.security_groups[0].rules[0];
+  EXPECT_EQ(http.protocol, 6);
+  EXPECT_EQ(http.port_first, 80);
+  EXPECT_EQ(http.port_last, 81);
+  const dataplane::SecurityRuleSpec& ping = dp_.spec_.security_groups[0].rules[1];
+  EXPECT_FALSE(ping.allow);
+  EXPECT_EQ(ping.icmp_type, 8);
+  EXPECT_EQ(ping.remote, 0x0a000000u);
+  EXPECT_EQ(ping.remote_length, 8);
+  EXPECT_EQ(dp_.spec_.security_groups[1].rules[0].port_last, 65535) << "no ports: every port";
+  EXPECT_EQ(dp_.spec_.ports[1].security_groups, (std::vector<std::string>{"web", "base"}));
+  EXPECT_EQ(dp_.spec_.bridges[0].security_groups, std::vector<std::string>{"base"});
+
+  dp_.security_.generation = 3;
+  dp_.security_.classifier_rules = 4;
+  dp_.security_.groups = {{"web", {{5, 500}, {0, 0}}}, {"base", {{1, 60}}}};
+  dp_.security_.policies = {{{"web", "base"}, {"vm1"}, 0, 7}, {{"base"}, {"uplink"}, 10, 2}};
+  dp_.status_.conntrack = {12, 65536, 1};
+  const json list = call({{"cmd", "security_group.list"}});
+  ASSERT_TRUE(list["ok"]) << list.dump();
+  EXPECT_EQ(list["result"].dump(),
+            R"([{"matched_packets":5,"name":"web","ports":["vm1"],"rules":2},)"
+            R"({"matched_packets":1,"name":"base","ports":["vm1","uplink"],"rules":1}])");
+  const json show = call({{"cmd", "security_group.show"}, {"name", "web"}});
+  ASSERT_TRUE(show["ok"]) << show.dump();
+  EXPECT_EQ(show["result"]["rules"].dump(),
+            R"([{"action":"allow","bytes":500,"direction":"ingress","icmp_type":null,"packets":5,"ports":"80-81",)"
+            R"("protocol":"tcp","remote":"0.0.0.0/0"},)"
+            R"({"action":"deny","bytes":0,"direction":"ingress","icmp_type":8,"packets":0,"ports":null,)"
+            R"("protocol":"icmp","remote":"10.0.0.0/8"}])");
+  EXPECT_EQ(show["result"]["policies"].dump(),
+            R"([{"default_allowed":0,"default_denied":7,"groups":["web","base"],"ports":["vm1"]}])");
+  EXPECT_EQ(api_->status()["dataplane"]["security"].dump(),
+            R"({"classifier_rules":4,"conntrack_capacity":65536,"conntrack_entries":12,"conntrack_full":1,)"
+            R"("generation":3})");
+  EXPECT_EQ(call({{"cmd", "security_group.show"}, {"name", "db"}})["error"]["message"], "no security group named 'db'");
 }
 
 }  // namespace

@@ -4,34 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "shared_dataplane.hpp"
+#include "socket_scripts.hpp"
 
 namespace edgegw::dataplane::test {
 namespace {
 
 constexpr uint32_t ip4(uint32_t a, uint32_t b, uint32_t c, uint32_t d) { return a << 24 | b << 16 | c << 8 | d; }
-
-// A one-shot Python server in a namespace: answers one UDP datagram or TCP connection with the
-// peer's address, and prints that address.
-std::string echo_server(const Host& h, const std::string& proto, int port) {
-  const std::string body =
-      proto == "udp"
-          ? "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0'," + std::to_string(port) +
-                "));s.settimeout(8);d,a=s.recvfrom(100);s.sendto(a[0].encode(),a);print(a[0],flush=True)"
-          : "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0'," +
-                std::to_string(port) +
-                "));s.listen(1);s.settimeout(8);c,a=s.accept();c.sendall(a[0].encode());c.close();print(a[0],flush=True)";
-  return "ip netns exec " + h.ns + " /usr/bin/python3 -c \"import socket;" + body + "\"";
-}
-
-// A client that sends "hi" and prints what comes back (the address the server saw).
-std::string client(const Host& h, const std::string& proto, const std::string& ip, int port) {
-  const std::string body =
-      proto == "udp"
-          ? "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(3);s.sendto(b'hi',('" + ip + "'," +
-                std::to_string(port) + "));print(s.recvfrom(100)[0].decode())"
-          : "s=socket.create_connection(('" + ip + "'," + std::to_string(port) + "),3);print(s.recv(100).decode())";
-  return "ip netns exec " + h.ns + " /usr/bin/python3 -c \"import socket;" + body + "\"";
-}
 
 class NatTest : public DataplaneTest {
  protected:
@@ -61,20 +39,6 @@ class NatTest : public DataplaneTest {
     guests.nat = NatSpec{"wan", 4096, per_host, {{6, 8080, ip4(192, 168, 61, 10), 80}}};
     auto r = dp_->apply(SwitchSpec{{af_packet_port("pg", *inside_), af_packet_port("pw", *server_)}, {wan, guests}});
     ASSERT_TRUE(r.ok()) << r.error().to_string();
-  }
-
-  // Runs `server` in the background, then `client`; returns what each printed.
-  static std::pair<std::string, std::string> exchange(const std::string& server, const std::string& client_cmd) {
-    const std::string file = "/tmp/egw-nat-" + std::to_string(::getpid()) + ".out";
-    sh("(" + server + " > " + file + " 2>&1 &) ; sleep 0.5");
-    std::string client_out;
-    sh(client_cmd, &client_out);
-    std::string server_out;
-    for (int i = 0; i < 50 && server_out.empty(); ++i) {
-      sh("sleep 0.1; cat " + file, &server_out);
-    }
-    sh("rm -f " + file);
-    return {server_out, client_out};
   }
 
   static int sh(const std::string& command, std::string* out = nullptr) { return Topology::run(command, out); }

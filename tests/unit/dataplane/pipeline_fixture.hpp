@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "pipeline.hpp"
+#include "security_policy.hpp"
 #include "shared_dataplane.hpp"
 #include "snapshot_compile.hpp"
 
@@ -104,12 +105,15 @@ class SwitchFixture : public ::testing::Test {
     tx_ = std::make_unique<TxBuffers>();
     bridge_ = std::make_unique<BridgeStage>(*counters_, *tx_);
     route_ = std::make_unique<RouteStage>(*counters_, *bridge_);
+    security_ = std::make_unique<SecurityStage>(*counters_);
     mac_counts_ = std::make_unique<MacCounts>();
     build(default_bridges());
   }
 
   void TearDown() override {
     if (pool_ == nullptr) return;
+    snap_ = Snapshot{};  // its classifier's rte_acl contexts go while the EAL is up
+    classifier_.reset();
     drain_tx();
     EXPECT_EQ(rte_mempool_avail_count(pool_), available_before_) << "mbufs leaked";
   }
@@ -143,7 +147,7 @@ class SwitchFixture : public ::testing::Test {
       snap_.networks[n].fdb = fdbs_.back().get();
       snap_.networks[n].aging_ticks = kAging;
     }
-    compile_memberships(snap_, bridges_, index_of_port);
+    compile_security(index_of_port);
     neighbor_tables_.clear();
     std::map<std::string, NeighborTable*> neighbors;
     for (const BridgeSpec& b : bridges_) {
@@ -163,6 +167,48 @@ class SwitchFixture : public ::testing::Test {
       nat_tables_[uplink] = std::move(*created);
     }
     attach_nat_tables(snap_, bridges_, by_uplink);
+  }
+
+  // Security groups for the next build(): the groups and, by port name, each port's own list
+  // (networks take theirs from BridgeSpec::security_groups). The connection table lives across
+  // builds like the data plane's; every build is a new rule generation.
+  void set_security(std::vector<SecurityGroupSpec> groups, std::map<std::string, std::vector<std::string>> port_groups) {
+    security_groups_ = std::move(groups);
+    port_groups_ = std::move(port_groups);
+  }
+
+  void compile_security(const std::map<std::string, uint16_t>& index_of_port) {
+    SwitchSpec spec;
+    for (const auto& [name, index] : index_of_port) {
+      PortSpec p;
+      p.name = name;
+      if (auto it = port_groups_.find(name); it != port_groups_.end()) p.security_groups = it->second;
+      spec.ports.push_back(p);
+      snap_.ports[index].zone = index;
+    }
+    spec.bridges = bridges_;
+    spec.security_groups = security_groups_;
+    policies_ = resolve_security_policies(spec);
+    compile_memberships(snap_, bridges_, index_of_port, &policies_.member_policy);
+    if (!policies_.groups.empty()) {
+      auto built = SecurityClassifier::build(security_groups_, policies_, classifier_.get());
+      ASSERT_TRUE(built.ok()) << built.error().message;
+      classifier_ = *built;
+    }
+    snap_.security = policies_.groups.empty() ? nullptr : classifier_;
+    snap_.security_generation = ++security_generation_;
+    if (!conntrack_) conntrack_ = std::make_unique<ConntrackTable>(conntrack_capacity_);
+    snap_.conntrack = conntrack_.get();
+    const uint64_t s = kTicksPerSecond;
+    snap_.conntrack_times = ConntrackTimes{60 * s, 7200 * s, 10 * s, 60 * s, 30 * s, 60 * s};
+  }
+
+  // What rule `rule` of group `group` (indices in set_security's order) matched.
+  uint64_t rule_packets(size_t group, size_t rule) const {
+    return classifier_->group_counters().at(group)->cells[rule].packets.load();
+  }
+  uint64_t rule_bytes(size_t group, size_t rule) const {
+    return classifier_->group_counters().at(group)->cells[rule].bytes.load();
   }
 
   void drain_tx() {
@@ -210,6 +256,7 @@ class SwitchFixture : public ::testing::Test {
     b.ingress = ingress;
     for (rte_mbuf* m : pkts) b.pkts[b.count++] = m;
     L2ParseStage(*counters_).process(snap_, b, now);
+    security_->process(snap_, b, now);
     Burst to_router;
     bridge_->process(snap_, b, now, to_router);
     EXPECT_EQ(b.count, 0) << "the bridge consumes the whole burst";
@@ -230,12 +277,20 @@ class SwitchFixture : public ::testing::Test {
   std::unique_ptr<TxBuffers> tx_;
   std::unique_ptr<BridgeStage> bridge_;
   std::unique_ptr<RouteStage> route_;
+  std::unique_ptr<SecurityStage> security_;
   std::unique_ptr<MacCounts> mac_counts_;
   std::vector<std::unique_ptr<FdbTable>> fdbs_;
   std::vector<std::unique_ptr<NeighborTable>> neighbor_tables_;
   std::map<std::string, std::unique_ptr<netproto::NatTable>> nat_tables_;  // by uplink name
   std::vector<BridgeSpec> bridges_;
   std::array<uint32_t, kPortCount> mac_limit_{};
+  std::vector<SecurityGroupSpec> security_groups_;
+  std::map<std::string, std::vector<std::string>> port_groups_;
+  SecurityPolicies policies_;
+  std::shared_ptr<const SecurityClassifier> classifier_;
+  uint32_t security_generation_ = 0;
+  uint32_t conntrack_capacity_ = 1024;  // set before the first build to change it
+  std::unique_ptr<ConntrackTable> conntrack_;
   Snapshot snap_;
 };
 

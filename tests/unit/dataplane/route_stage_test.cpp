@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "edgegw/netproto/checksum.hpp"
+#include "ipv4_frames.hpp"
 #include "pipeline_fixture.hpp"
 
 namespace edgegw::dataplane::test {
@@ -55,32 +56,9 @@ class RouteStageTest : public SwitchFixture {
     build(b, 16, routes);
   }
 
-  // An IPv4 packet in an Ethernet frame, header checksum valid; `payload` bytes of protocol `proto`.
   rte_mbuf* ipv4(const MacBytes& dst_mac, const MacBytes& src_mac, uint32_t src, uint32_t dst, uint8_t proto,
                  uint8_t ttl, uint16_t payload, bool df = false) {
-    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-    const uint16_t total = static_cast<uint16_t>(20 + payload);
-    auto* p = m != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(14 + total))) : nullptr;
-    if (p == nullptr) {
-      ADD_FAILURE() << "no mbuf";
-      return m;
-    }
-    std::memset(p, 0, 14u + total);
-    std::memcpy(p, dst_mac.data(), 6);
-    std::memcpy(p + 6, src_mac.data(), 6);
-    store_be16(p + 12, 0x0800);
-    uint8_t* ip = p + 14;
-    ip[0] = 0x45;
-    store_be16(ip + 2, total);
-    store_be16(ip + 4, 0x1234);
-    store_be16(ip + 6, df ? 0x4000 : 0);
-    ip[8] = ttl;
-    ip[9] = proto;
-    store_be32(ip + 12, src);
-    store_be32(ip + 16, dst);
-    store_be16(ip + 10, checksum(ip, 20));
-    for (uint16_t i = 0; i < payload; ++i) ip[20 + i] = static_cast<uint8_t>(i * 7);
-    return m;
+    return build_ipv4(pool_, dst_mac, src_mac, src, dst, proto, ttl, payload, df);
   }
 
   rte_mbuf* echo_request(uint32_t src, uint32_t dst, const MacBytes& dst_mac = kLanRouter) {
@@ -97,26 +75,7 @@ class RouteStageTest : public SwitchFixture {
 
   rte_mbuf* arp(uint16_t op, const MacBytes& eth_dst, const MacBytes& sender_mac, uint32_t sender_ip,
                 uint32_t target_ip) {
-    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-    auto* p = m != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 60)) : nullptr;
-    if (p == nullptr) {
-      ADD_FAILURE() << "no mbuf";
-      return m;
-    }
-    std::memset(p, 0, 60);
-    std::memcpy(p, eth_dst.data(), 6);
-    std::memcpy(p + 6, sender_mac.data(), 6);
-    store_be16(p + 12, 0x0806);
-    uint8_t* a = p + 14;
-    store_be16(a, 1);
-    store_be16(a + 2, 0x0800);
-    a[4] = 6;
-    a[5] = 4;
-    store_be16(a + 6, op);
-    std::memcpy(a + 8, sender_mac.data(), 6);
-    store_be32(a + 14, sender_ip);
-    store_be32(a + 24, target_ip);
-    return m;
+    return build_arp(pool_, op, eth_dst, sender_mac, sender_ip, target_ip);
   }
 
   // Teaches the router where the upstream next hop is (as its ARP reply would).

@@ -24,6 +24,9 @@ std::string format_networks(const nlohmann::json& networks);
 std::string format_network(const nlohmann::json& network);
 std::string format_dhcp_leases(const nlohmann::json& leases);
 std::string format_nat_sessions(const nlohmann::json& sessions);
+// `security-group list` and `security-group show NAME` (rules with what they matched).
+std::string format_security_groups(const nlohmann::json& groups);
+std::string format_security_group(const nlohmann::json& group);
 std::string format_history(const nlohmann::json& history);
 std::string format_audit(const nlohmann::json& audit);
 // An error reply: "error: <message>" or, for validation, one line per issue "  <pointer>: <message>".

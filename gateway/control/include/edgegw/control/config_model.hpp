@@ -80,6 +80,9 @@ struct PortConfig {
   bool admin_up = true;
   uint16_t queues = 1;     // 1..16 rx/tx queue pairs
   uint32_t mac_limit = 0;  // 0..65536 learned MACs behind the port, 0 = no limit
+  // Names from GatewayConfig::security_groups, in order (their rules are concatenated); empty: the
+  // default of each network the port is in (NetworkConfig::security_groups), else unfiltered.
+  std::vector<std::string> security_groups;
 
   bool operator==(const PortConfig&) const = default;
 };
@@ -187,6 +190,8 @@ struct NetworkConfig {
   std::optional<MacAddress> router_mac;
   std::optional<NetworkNatConfig> nat;  // mode nat only (required there)
   std::optional<NetworkDhcpConfig> dhcp;  // modes routed and nat: the gateway serves DHCP
+  // The security groups of member ports that name none themselves (see PortConfig).
+  std::vector<std::string> security_groups;
 
   bool operator==(const NetworkConfig&) const = default;
 };
@@ -202,6 +207,44 @@ struct RouteConfig {
 
 inline constexpr size_t kMaxRoutes = 1024;
 
+// Security groups: stateful IPv4 filters on the ports that name them (see docs/config.md).
+enum class SecurityDirection { ingress, egress };  // towards the port's device / from it
+enum class SecurityAction { allow, deny };
+enum class SecurityProtocol { any, tcp, udp, icmp };
+
+const char* security_protocol_name(SecurityProtocol protocol);
+
+struct PortRange {
+  uint16_t first = 1;
+  uint16_t last = 65535;
+  bool operator==(const PortRange&) const = default;
+};
+
+struct SecurityRuleConfig {
+  SecurityDirection direction = SecurityDirection::ingress;
+  SecurityAction action = SecurityAction::allow;
+  SecurityProtocol protocol = SecurityProtocol::any;
+  Ipv4Prefix remote;                 // the other end: source for ingress, destination for egress
+  std::optional<PortRange> ports;    // tcp, udp: the packet's destination port
+  std::optional<uint8_t> icmp_type;  // icmp only
+
+  bool operator==(const SecurityRuleConfig&) const = default;
+};
+
+struct SecurityGroupConfig {
+  std::string name;  // unique among security groups
+  std::vector<SecurityRuleConfig> rules;
+
+  bool operator==(const SecurityGroupConfig&) const = default;
+};
+
+inline constexpr size_t kMaxSecurityGroups = 64;
+inline constexpr size_t kMaxSecurityRules = 1024;     // per group
+inline constexpr size_t kMaxGroupsPerPort = 16;       // in a port's or a network's list
+// Rules of all distinct port policies together (a policy: one ordered list of groups), which is
+// what the data plane compiles into its classifier.
+inline constexpr size_t kMaxCompiledSecurityRules = 16384;
+
 std::string format_ipv4(uint32_t address);
 
 struct GatewayConfig {
@@ -210,9 +253,11 @@ struct GatewayConfig {
   std::vector<PortConfig> ports;
   std::vector<NetworkConfig> networks;
   std::vector<RouteConfig> routes;
+  std::vector<SecurityGroupConfig> security_groups;
 
   const PortConfig* find_port(const std::string& name) const;
   const NetworkConfig* find_network(const std::string& name) const;
+  const SecurityGroupConfig* find_security_group(const std::string& name) const;
 
   bool operator==(const GatewayConfig&) const = default;
 };

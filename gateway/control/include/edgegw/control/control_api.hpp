@@ -54,6 +54,10 @@ class ControlApi {
   std::optional<nlohmann::json> network_show(const std::string& name) const;
   // The lease records of one network's DHCP server ("" = every server), each with its network.
   nlohmann::json dhcp_leases(const std::string& network) const;
+  // The active config's security groups with what their rules matched; one group with each rule's
+  // counters and the policies that include it (nothing when unknown).
+  nlohmann::json security_groups() const;
+  std::optional<nlohmann::json> security_group_show(const std::string& name) const;
   nlohmann::json config_show() const;
   nlohmann::json config_history(size_t limit) const;
 

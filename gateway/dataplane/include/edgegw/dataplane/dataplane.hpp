@@ -34,6 +34,8 @@ struct EalOptions {
   // returns it to full-rate polling.
   unsigned idle_spins = 256;
   unsigned idle_sleep_max_us = 200;
+  // Flows the security groups' connection table holds at most (fixed at start).
+  unsigned conntrack_entries = 65536;
 };
 
 enum class DropReason : uint8_t {
@@ -57,14 +59,15 @@ enum class DropReason : uint8_t {
   nat_no_session, // to a NAT uplink's address without a session or port forward (or not translatable)
   nat_limit,      // a NAT session was needed and refused: table full, host limit or no free port
   punt_full,      // a DHCP message for the gateway's server found the control plane's queue full
+  acl,            // refused by the security groups of the port it came from or was going to
   count_,
 };
 
 const char* drop_reason_name(DropReason reason);
 constexpr unsigned kDropReasonCount = static_cast<unsigned>(DropReason::count_);
 
-// Drops are counted on the port where the verdict is made: mtu and tx_full on the egress port, all
-// others on the ingress port.
+// Drops are counted on the port where the verdict is made: mtu and tx_full on the egress port, acl
+// (and ip_malformed of a security check) on the filtered port, all others on the ingress port.
 struct PortCounters {
   uint64_t rx_packets = 0;
   uint64_t rx_bytes = 0;
@@ -161,6 +164,39 @@ struct NeighborStatus {
   uint32_t age_s = 0;  // since the neighbor last spoke ARP to the gateway
 };
 
+// The security groups' connection table.
+struct ConntrackCounters {
+  uint32_t entries = 0;   // flows remembered (expired ones until the worker sweeps them)
+  uint32_t capacity = 0;
+  uint64_t full = 0;      // allowed flows not remembered because the table was full
+};
+
+// Security groups: what each rule matched, and per policy (one ordered list of groups, shared by
+// the memberships that use it) what no rule matched.
+struct SecurityRuleStatus {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+};
+
+struct SecurityGroupStatus {
+  std::string name;
+  std::vector<SecurityRuleStatus> rules;  // in the group's order; restart when its rules change
+};
+
+struct SecurityPolicyStatus {
+  std::vector<std::string> groups;
+  std::vector<std::string> ports;  // ports with a membership using this policy
+  uint64_t default_allowed = 0;    // no rule matched: egress, or ingress bridged within the network
+  uint64_t default_denied = 0;     // no rule matched: ingress routed from elsewhere
+};
+
+struct SecurityStatus {
+  uint32_t generation = 0;  // of rules and policy assignments; flows of an older one are judged again
+  size_t classifier_rules = 0;  // rules compiled (each group once per policy using it)
+  std::vector<SecurityGroupStatus> groups;  // SwitchSpec order
+  std::vector<SecurityPolicyStatus> policies;
+};
+
 struct DataplaneStatus {
   unsigned worker_lcores = 0;
   uint64_t snapshot_generation = 0;  // increments on every publish
@@ -175,6 +211,7 @@ struct DataplaneStatus {
   uint64_t busy_packets = 0;
   uint64_t tsc_hz = 0;
   RouterCounters router;
+  ConntrackCounters conntrack;
 };
 
 class Dataplane {
@@ -204,6 +241,8 @@ class Dataplane {
   virtual std::vector<NetworkStatus> networks() const { return {}; }
   // The FDB of one network (learned and static entries); empty when the network does not exist.
   virtual std::vector<FdbEntryStatus> fdb(const std::string& /*network*/) const { return {}; }
+  // Rule and policy counters of the security groups (defaults for test doubles, as above).
+  virtual SecurityStatus security() const { return {}; }
   virtual DataplaneStatus status() const = 0;
   // The NAT sessions of a NAT network (those of its inside hosts) or of an uplink (all of its
   // table), at most `limit`, oldest activity last; empty for other networks.

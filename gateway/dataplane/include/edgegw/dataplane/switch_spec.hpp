@@ -34,6 +34,9 @@ struct PortSpec {
   PortRole role = PortRole::physical;
   uint16_t queues = 1;     // rx/tx queue pairs asked for; fewer when the driver has fewer
   uint32_t mac_limit = 0;  // most MACs learned behind this port across its networks, 0 = no limit
+  // Names from SwitchSpec::security_groups filtering this port, in order; empty: each membership
+  // takes its network's BridgeSpec::security_groups, and none there leaves it unfiltered.
+  std::vector<std::string> security_groups = {};  // (an initializer: aggregate inits may leave it out)
 };
 
 // A port's membership of one network. A port may be in several networks only with distinct tags
@@ -98,6 +101,29 @@ struct BridgeSpec {
   std::vector<StaticMac> static_macs;
   std::optional<RouterInterfaceSpec> router;  // set: a routed network
   std::optional<NatSpec> nat;                  // set (with router): a routed network behind NAT
+  std::vector<std::string> security_groups = {};  // default of member ports that name none (PortSpec)
+};
+
+// One rule of a security group (see docs/config.md). Direction as seen from the port's device:
+// ingress is traffic sent to the port, egress what arrives from it.
+enum class SecurityDirection : uint8_t { ingress, egress };
+
+struct SecurityRuleSpec {
+  SecurityDirection direction = SecurityDirection::ingress;
+  bool allow = true;
+  uint8_t protocol = 0;        // 0 any, 1 ICMP, 6 TCP, 17 UDP
+  uint32_t remote = 0;         // host order, host bits zero: source of ingress, destination of egress
+  uint8_t remote_length = 0;   // 0..32
+  uint16_t port_first = 0;     // TCP, UDP: destination ports first..last (0..65535: any)
+  uint16_t port_last = 65535;
+  int16_t icmp_type = -1;      // ICMP: the type, -1 any
+  bool operator==(const SecurityRuleSpec&) const = default;
+};
+
+struct SecurityGroupSpec {
+  std::string name;  // unique; stable id across applies (its rule counters live while its rules stay)
+  std::vector<SecurityRuleSpec> rules;
+  bool operator==(const SecurityGroupSpec&) const = default;
 };
 
 struct SwitchSpec {
@@ -109,6 +135,7 @@ struct SwitchSpec {
   std::vector<PortSpec> ports;
   std::vector<BridgeSpec> bridges;
   std::vector<RouteSpec> routes;
+  std::vector<SecurityGroupSpec> security_groups;
 };
 
 }  // namespace edgegw::dataplane
