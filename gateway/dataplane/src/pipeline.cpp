@@ -157,8 +157,10 @@ void Pipeline::inject(const Snapshot& tables, rte_mbuf** frames, uint16_t count,
       continue;
     }
     bump(counters_.injected);
+    m->hash.usr = 0;  // the gateway's own frame: not routed (security groups let DHCP replies pass)
     bridge_.forward_from_router(tables, static_cast<uint16_t>(network), m, now, counters_.local);
   }
+  bridge_.flush_checks(tables, now);  // frames to filtered members wait for their judgement
   tx_.process(tables);
 }
 

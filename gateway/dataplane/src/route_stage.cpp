@@ -277,6 +277,7 @@ void RouteStage::fragment(const Snapshot& tables, uint16_t network, rte_mbuf* m,
       break;
     }
     f->port = m->port;  // where it came in, like the packet it is part of
+    f->hash.usr = m->hash.usr;  // its ingress membership and routed mark (security groups)
     std::memcpy(p, eth, kEthHeaderLen + kIpv4HeaderLength);
     uint8_t* fip = p + kEthHeaderLen;
     const bool last = at + length == data;
