@@ -22,7 +22,8 @@
 #                                    "<cycles/packet> <cputime cycles/packet> <packets> <method>"
 # Hooks may leave lines in $work/row_notes: they are printed under the row of the measurement.
 build_dir=${EDGEGW_BUILD_DIR:-build}
-bin_dir=${EDGEGW_BIN_DIR:-$repo/$build_dir/gateway/apps}
+case "$build_dir" in /*) ;; *) build_dir="$repo/$build_dir" ;; esac
+bin_dir=${EDGEGW_BIN_DIR:-$build_dir/gateway/apps}
 ROUNDS=${ROUNDS:-5}
 WINDOW=${WINDOW:-4}
 WARMUP=${WARMUP:-2}
@@ -317,5 +318,5 @@ report() {
       done
     done
   done
-  printf '%s\n' "${lines[@]}"
+  [ ${#lines[@]} -eq 0 ] || printf '%s\n' "${lines[@]}"
 }
