@@ -10,6 +10,7 @@
 #include "config_reader.hpp"
 #include "config_values.hpp"
 #include "edgegw/control/config_dhcp.hpp"
+#include "edgegw/netproto/checksum.hpp"
 
 namespace edgegw::control {
 
@@ -44,7 +45,7 @@ constexpr size_t kMaxDnsServers = 4;
 // The default pool: the upper half of the subnet's hosts on the larger side of the gateway (the
 // lower half stays for hosts numbered by hand), at most the server's largest pool.
 std::pair<uint32_t, uint32_t> default_range(const Ipv4Prefix& subnet, uint32_t gateway) {
-  const uint32_t mask = subnet.length == 0 ? 0 : ~uint32_t{0} << (32 - subnet.length);
+  const uint32_t mask = netproto::prefix_mask(subnet.length);
   const uint32_t first_host = subnet.address + 1;
   const uint32_t last_host = (subnet.address | ~mask) - 1;
   uint32_t first = gateway + 1, last = last_host;

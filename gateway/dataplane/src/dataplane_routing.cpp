@@ -11,6 +11,7 @@
 
 #include "dataplane_impl.hpp"
 #include "edgegw/common/log.hpp"
+#include "edgegw/netproto/checksum.hpp"
 #include "snapshot_compile.hpp"
 
 namespace edgegw::dataplane {
@@ -24,7 +25,6 @@ constexpr uint64_t kIcmpErrorsPerSecond = 1000;
 constexpr uint32_t kIcmpErrorBurst = 100;
 constexpr uint32_t kDefaultRouteMtu = 1500;   // a routed network with no port up yet
 
-uint32_t mask_of(uint8_t length) { return length == 0 ? 0 : ~uint32_t{0} << (32 - length); }
 
 struct LpmEntry {
   uint32_t prefix = 0;
@@ -155,7 +155,7 @@ void compile_routes(Snapshot& snap, const std::vector<BridgeSpec>& bridges, cons
     SnapshotNetwork& net = snap.networks[n];
     net.routed = true;
     net.router_ip = r.address;
-    net.subnet_mask = mask_of(r.prefix_length);
+    net.subnet_mask = netproto::prefix_mask(r.prefix_length);
     net.router_mac = mac_key(r.mac.data());
     net.router_mac_bytes = r.mac;
     net.dhcp = r.dhcp;
@@ -222,7 +222,7 @@ std::vector<NatSessionStatus> DataplaneImpl::nat_sessions(const std::string& net
   const std::string& uplink = net->nat ? net->nat->uplink : net->name;
   auto table = nat_tables_.find(uplink);
   if (table == nat_tables_.end() || !table->second.table) return out;
-  const uint32_t mask = mask_of(net->router->prefix_length);
+  const uint32_t mask = netproto::prefix_mask(net->router->prefix_length);
   std::vector<netproto::NatSessionInfo> sessions;
   table->second.table->snapshot_sessions(&sessions);
   // Most recently active first, so a limit keeps the live ones.

@@ -1,6 +1,8 @@
 // DHCPv4 server: config validation, the RFC 2131 section 4.3 decisions, allocation, persistence hooks.
 #include "edgegw/netproto/dhcp_server.hpp"
 
+#include "edgegw/netproto/checksum.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -24,7 +26,6 @@ Error invalid(const std::string& field, const std::string& why) {
   return make_error(Errc::validation, field + ": " + why, field);
 }
 
-uint32_t prefix_mask(uint32_t prefix_len) { return prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - prefix_len); }
 
 // A record holds no address (for anyone) once released or past its expiry.
 bool is_free(const DhcpLease& rec, uint64_t now_s) {

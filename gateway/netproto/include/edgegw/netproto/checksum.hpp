@@ -7,6 +7,9 @@
 
 namespace edgegw::netproto {
 
+// The IPv4 netmask of a prefix length 0..32, host order (0 for /0: a shift by 32 is undefined).
+inline uint32_t prefix_mask(uint32_t length) { return length == 0 ? 0 : ~uint32_t{0} << (32 - length); }
+
 // Big-endian field access on packet bytes (no alignment assumed).
 inline uint16_t load_be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 inline uint32_t load_be32(const uint8_t* p) {
