@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "edgegw/netproto/ipv6.hpp"
+
 namespace edgegw::control {
 namespace {
 
@@ -40,6 +42,14 @@ bool Ipv4Prefix::contains(uint32_t addr) const {
 
 bool Ipv4Prefix::overlaps(const Ipv4Prefix& other) const {
   // Two prefixes overlap exactly when the shorter one contains the other's network address.
+  return contains(other.address) || other.contains(address);
+}
+
+std::string Ipv6Prefix::to_string() const { return netproto::format_ipv6(address) + '/' + std::to_string(length); }
+
+bool Ipv6Prefix::contains(const Ipv6Address& addr) const { return netproto::ipv6_in_prefix(addr, address, length); }
+
+bool Ipv6Prefix::overlaps(const Ipv6Prefix& other) const {
   return contains(other.address) || other.contains(address);
 }
 

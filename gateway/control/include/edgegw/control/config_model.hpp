@@ -42,6 +42,17 @@ struct Ipv4HostAddress {
   bool operator==(const Ipv4HostAddress&) const = default;
 };
 
+using Ipv6Address = std::array<uint8_t, 16>;  // network order
+
+struct Ipv6Prefix {
+  Ipv6Address address{};  // host bits zero
+  uint8_t length = 0;
+  std::string to_string() const;  // "2001:db8:1::/64"
+  bool contains(const Ipv6Address& addr) const;
+  bool overlaps(const Ipv6Prefix& other) const;
+  bool operator==(const Ipv6Prefix&) const = default;
+};
+
 enum class PortKind {
   af_packet,  // Linux interface through DPDK's net_af_packet (a veth end, a NIC without a DPDK driver)
   tap,        // a kernel tap interface created by DPDK's net_tap
@@ -175,6 +186,26 @@ struct NetworkDhcpConfig {
   bool operator==(const NetworkDhcpConfig&) const = default;
 };
 
+// Router advertisements (RFC 4861) of the gateway on an IPv6 subnet: hosts autoconfigure (SLAAC,
+// when the subnet is a /64) and take the gateway's link-local address as their default router.
+struct RouterAdvertisementConfig {
+  bool enabled = true;
+  uint32_t interval_s = 200;          // MaxRtrAdvInterval, 4..1800 (the minimum is a third of it)
+  uint32_t router_lifetime_s = 1800;  // 0 (not a default router) or interval_s..9000
+  std::vector<Ipv6Address> dns;       // RDNSS option (RFC 8106), at most 3
+
+  bool operator==(const RouterAdvertisementConfig&) const = default;
+};
+
+// Modes routed and nat: the network's IPv6 subnet, routed (never NATed) by the switch at `gateway`.
+struct NetworkIpv6Config {
+  Ipv6Prefix subnet;        // length 16..127 (SLAAC needs 64), host bits zero
+  Ipv6Address gateway{};    // a global address of the subnet, not the subnet-router anycast (host bits zero)
+  RouterAdvertisementConfig router_advertisements;
+
+  bool operator==(const NetworkIpv6Config&) const = default;
+};
+
 struct NetworkConfig {
   std::string name;
   NetworkMode mode = NetworkMode::bridge;
@@ -190,6 +221,7 @@ struct NetworkConfig {
   std::optional<MacAddress> router_mac;
   std::optional<NetworkNatConfig> nat;  // mode nat only (required there)
   std::optional<NetworkDhcpConfig> dhcp;  // modes routed and nat: the gateway serves DHCP
+  std::optional<NetworkIpv6Config> ipv6;  // modes routed and nat: an IPv6 subnet routed by the gateway
   // The security groups of member ports that name none themselves (see PortConfig).
   std::vector<std::string> security_groups;
 
@@ -203,6 +235,15 @@ struct RouteConfig {
   uint32_t via = 0;   // host order
 
   bool operator==(const RouteConfig&) const = default;
+};
+
+// A static IPv6 route ("::/0" the default): `via` is a global address on a routed network's IPv6
+// subnet. Written in the same `routes` array as the IPv4 ones; kMaxRoutes counts both.
+struct Route6Config {
+  Ipv6Prefix prefix;    // length 0..128, host bits zero
+  Ipv6Address via{};
+
+  bool operator==(const Route6Config&) const = default;
 };
 
 inline constexpr size_t kMaxRoutes = 1024;
@@ -253,6 +294,7 @@ struct GatewayConfig {
   std::vector<PortConfig> ports;
   std::vector<NetworkConfig> networks;
   std::vector<RouteConfig> routes;
+  std::vector<Route6Config> routes6;  // the IPv6 entries of the document's `routes`, in their order
   std::vector<SecurityGroupConfig> security_groups;
 
   const PortConfig* find_port(const std::string& name) const;

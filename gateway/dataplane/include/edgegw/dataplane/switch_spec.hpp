@@ -53,6 +53,20 @@ struct StaticMac {
   std::string port;  // a member port of the same network; never aged, never moved by learning
 };
 
+using Ipv6Bytes = std::array<uint8_t, 16>;  // an IPv6 address, network order
+
+// The switch's IPv6 interface on a routed network: it answers neighbor solicitations and echo
+// requests for `address` and its link-local address, routes IPv6 (hop limit, longest-prefix match,
+// next hops by neighbor discovery, ICMPv6 errors incl. packet too big) and, with
+// `router_solicitations`, hands router solicitations to the control plane (Dataplane::punt_receive),
+// which answers them (and sends the periodic router advertisements) through Dataplane::inject.
+struct RouterInterface6Spec {
+  Ipv6Bytes address{};          // a global (or unique local) address of the subnet
+  uint8_t prefix_length = 64;   // of the subnet (16..127)
+  bool router_solicitations = false;
+  bool operator==(const RouterInterface6Spec&) const = default;
+};
+
 // The switch's own interface on a routed network: frames to `mac` (and ARP for `address`) are
 // routed instead of bridged; the address answers ARP and ICMP echo.
 struct RouterInterfaceSpec {
@@ -62,6 +76,9 @@ struct RouterInterfaceSpec {
   // DHCP messages to the server (UDP port 67, broadcast or to `mac`) go to the control plane
   // (Dataplane::punt_receive) instead of being routed.
   bool dhcp = false;
+  // IPv6 on the same network, when set: the switch is its router at `v6.address` and at the
+  // link-local address derived from `mac` (fe80::/64, modified EUI-64).
+  std::optional<RouterInterface6Spec> v6 = {};
   bool operator==(const RouterInterfaceSpec&) const = default;
 };
 
@@ -71,6 +88,14 @@ struct RouteSpec {
   uint32_t prefix = 0;  // host order, host bits zero
   uint8_t length = 0;   // 0..32
   uint32_t via = 0;     // host order
+};
+
+// A static IPv6 route: destinations in prefix/length go to `via`, a global next hop on a routed
+// network's IPv6 subnet.
+struct Route6Spec {
+  Ipv6Bytes prefix{};  // host bits zero
+  uint8_t length = 0;  // 0..128
+  Ipv6Bytes via{};
 };
 
 // A port forward: `protocol` (6 TCP, 17 UDP) to the uplink's address at `port` goes to to:to_port.
@@ -136,6 +161,7 @@ struct SwitchSpec {
   std::vector<BridgeSpec> bridges;
   std::vector<RouteSpec> routes;
   std::vector<SecurityGroupSpec> security_groups;
+  std::vector<Route6Spec> routes6;
 };
 
 }  // namespace edgegw::dataplane
