@@ -119,6 +119,7 @@ json network_json(const NetworkConfig& network, const std::vector<dataplane::Por
                              ? json(format_mac(network.router_mac.value_or(default_router_mac(network.name))))
                              : json(nullptr)},
           {"neighbors", status != nullptr ? status->neighbors : 0},
+          {"neighbors6", status != nullptr ? status->neighbors6 : 0},
           {"security_groups", network.security_groups}};
 }
 
@@ -214,7 +215,7 @@ std::optional<nlohmann::json> ControlApi::network_show(const std::string& name) 
   add_dhcp(out);
   nlohmann::json neighbors = nlohmann::json::array();
   for (const dataplane::NeighborStatus& n : dataplane_.neighbors(name)) {
-    neighbors.push_back({{"ip", format_ipv4(n.ip)}, {"mac", n.mac}, {"age_s", n.age_s}});
+    neighbors.push_back({{"ip", n.ip6.empty() ? format_ipv4(n.ip) : n.ip6}, {"mac", n.mac}, {"age_s", n.age_s}});
   }
   out["neighbor_entries"] = neighbors;
   return out;

@@ -78,9 +78,22 @@ inline bool is_dhcp_to_server(const rte_mbuf* m, const uint8_t* eth) {
          load_be16(ip + ihl + 2) == 67;
 }
 
+// IPv6 neighbor discovery for the gateway (multicast, so not to its MAC): a neighbor solicitation
+// for one of its addresses, and router solicitations when the control plane answers them. Other
+// neighbor discovery is bridged: hosts resolve each other.
+inline bool is_nd_for_router(const SnapshotNetwork& net, const rte_mbuf* m, const uint8_t* eth) {
+  constexpr uint32_t kIcmp = kEthHeaderLen + 40;
+  constexpr uint32_t kTarget = kIcmp + 8;
+  if (!net.routed6 || m->data_len < kIcmp + 4 || eth[kEthHeaderLen + 6] != 58) return false;
+  if (eth[kIcmp] == 133) return net.rs_punt;  // router solicitation
+  if (eth[kIcmp] != 135 || m->data_len < kTarget + 16) return false;  // neighbor solicitation
+  return std::memcmp(eth + kTarget, net.router_ip6.data(), 16) == 0 ||
+         std::memcmp(eth + kTarget, net.link_local6.data(), 16) == 0;
+}
+
 // Whether an untagged frame in a routed network is for the router: unicast to its MAC, an ARP
-// request (broadcast) asking for its address, or a broadcast DHCP message when the gateway serves
-// DHCP (not flooded on: the gateway is the network's server). Other broadcasts and ARP are bridged
+// request (broadcast) asking for its address, IPv6 neighbor discovery for it, or a broadcast DHCP
+// message when the gateway serves DHCP (not flooded on: the gateway is the network's server). Other broadcasts and ARP are bridged
 // as usual.
 inline bool for_router(const SnapshotNetwork& net, const rte_mbuf* m, const uint8_t* eth) {
   if (!net.routed) return false;
@@ -89,6 +102,7 @@ inline bool for_router(const SnapshotNetwork& net, const rte_mbuf* m, const uint
   if (eth[12] == 0x08 && eth[13] == 0x06) {
     return m->data_len >= kArpTargetIp + 4 && load_be32(eth + kArpTargetIp) == net.router_ip;
   }
+  if (eth[12] == 0x86 && eth[13] == 0xdd) return is_nd_for_router(net, m, eth);
   return net.dhcp && is_dhcp_to_server(m, eth);
 }
 
@@ -232,7 +246,7 @@ void BridgeStage::send_one(const Snapshot& tables, uint16_t member, rte_mbuf* m,
 
 void BridgeStage::deliver(const Snapshot& tables, uint16_t member, rte_mbuf* m, PortCounterCells& in, uint64_t now) {
   const SnapshotMember& to = tables.members[member];
-  if (to.policy == 0 || !is_ipv4_frame(rte_pktmbuf_mtod(m, const uint8_t*))) {
+  if (to.policy == 0 || !is_checked_frame(rte_pktmbuf_mtod(m, const uint8_t*))) {
     send_one(tables, member, m, in);
     return;
   }
@@ -292,7 +306,7 @@ void BridgeStage::flood(const Snapshot& tables, const SnapshotNetwork& net, uint
                         PortCounterCells& in, uint64_t now) {
   // Filtered members first: their ingress rules decide whether they get a copy at all.
   bool refused[kMaxPorts] = {};
-  if (tables.security && is_ipv4_frame(rte_pktmbuf_mtod(m, const uint8_t*))) {
+  if (tables.security && is_checked_frame(rte_pktmbuf_mtod(m, const uint8_t*))) {
     uint16_t filtered[kMaxPorts];
     uint16_t position[kMaxPorts];
     bool verdicts[kMaxPorts];
@@ -376,6 +390,7 @@ void age_fdbs(const Snapshot& tables, uint64_t now, uint32_t budget) {
   for (const SnapshotNetwork& net : tables.networks) {
     net.fdb->sweep(now, net.aging_ticks, budget, [&counts](const FdbPortRef& ref) { release_mac(counts, ref); });
     if (net.neighbors != nullptr) net.neighbors->sweep(now, tables.router_times.neighbor_aging, budget);
+    if (net.neighbors6 != nullptr) net.neighbors6->sweep(now, tables.router_times.neighbor_aging, budget);
     if (net.nat != nullptr && !net.nat_inside) net.nat->sweep(now, budget);  // each table once, at its uplink
   }
 }

@@ -51,6 +51,10 @@ struct WorkerCounters {
   Counter punted{0};
   Counter injected{0};
   Counter inject_stale{0};
+  Counter routed6{0};
+  Counter nd_adverts{0};
+  Counter nd_solicits{0};
+  Counter nd_adverts_received{0};
   // Drops of frames the switch itself sends (injected by the control plane): no ingress port.
   PortCounterCells local;
   // Security groups

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "dataplane_impl.hpp"
+#include "edgegw/netproto/ipv6.hpp"
 
 namespace edgegw::dataplane {
 namespace {
@@ -97,14 +98,33 @@ std::vector<NeighborStatus> DataplaneImpl::neighbors(const std::string& network)
   std::vector<NeighborTable::Entry> entries;
   it->second.table->read_entries(&entries);
   const uint64_t now = rte_get_tsc_cycles();
+  auto age_s = [this](uint64_t last_seen, uint64_t at) {
+    return last_seen != 0 && at > last_seen && tsc_hz_ != 0 ? static_cast<uint32_t>((at - last_seen) / tsc_hz_) : 0;
+  };
   for (const NeighborTable::Entry& e : entries) {
     NeighborStatus n;
     n.ip = e.ip;
     if (e.mac != 0) n.mac = mac_text(e.mac);
-    n.age_s = e.last_seen != 0 && now > e.last_seen && tsc_hz_ != 0 ? static_cast<uint32_t>((now - e.last_seen) / tsc_hz_) : 0;
+    n.age_s = age_s(e.last_seen, now);
     out.push_back(std::move(n));
   }
   std::sort(out.begin(), out.end(), [](const NeighborStatus& a, const NeighborStatus& b) { return a.ip < b.ip; });
+  if (it->second.table6) {
+    std::vector<Neighbor6Table::Entry> entries6;
+    it->second.table6->read_entries(&entries6);
+    std::vector<std::pair<std::array<uint8_t, 16>, NeighborStatus>> sorted;
+    for (const Neighbor6Table::Entry& e : entries6) {
+      std::array<uint8_t, 16> bytes{};
+      ipv6_key_bytes(e.ip, bytes.data());
+      NeighborStatus n;
+      n.ip6 = netproto::format_ipv6(bytes);
+      if (e.mac != 0) n.mac = mac_text(e.mac);
+      n.age_s = age_s(e.last_seen, now);
+      sorted.emplace_back(bytes, std::move(n));
+    }
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& entry : sorted) out.push_back(std::move(entry.second));
+  }
   return out;
 }
 

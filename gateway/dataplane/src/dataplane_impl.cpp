@@ -271,6 +271,13 @@ std::vector<NetworkStatus> DataplaneImpl::networks() const {
         if (e.mac != 0) ++n.neighbors;
       }
     }
+    if (auto it = neighbors_.find(b.name); it != neighbors_.end() && it->second.table6) {
+      std::vector<Neighbor6Table::Entry> entries;
+      it->second.table6->read_entries(&entries);
+      for (const Neighbor6Table::Entry& e : entries) {
+        if (e.mac != 0) ++n.neighbors6;
+      }
+    }
     if (b.nat) {
       if (auto it = nat_tables_.find(b.nat->uplink); it != nat_tables_.end() && it->second.table) {
         n.nat_sessions = it->second.table->size();
@@ -301,7 +308,8 @@ DataplaneStatus DataplaneImpl::status() const {
   s.router = RouterCounters{read(c.routed),       read(c.arp_replies),      read(c.arp_requests),
                             read(c.icmp_echo_replies), read(c.icmp_errors), read(c.icmp_rate_limited),
                             read(c.neighbor_table_full), read(c.arp_replies_received), read(c.fragmented),
-                            read(c.fragments), read(c.punted), read(c.injected), read(c.inject_stale)};
+                            read(c.fragments), read(c.punted), read(c.injected), read(c.inject_stale),
+                            read(c.routed6), read(c.nd_adverts), read(c.nd_solicits), read(c.nd_adverts_received)};
   if (conntrack_) s.conntrack = ConntrackCounters{conntrack_->size(), conntrack_->capacity(), read(c.conntrack_full)};
   if (int tid = worker_->tid.load(std::memory_order_acquire); tid != 0) s.worker_tids.push_back(tid);
   return s;

@@ -72,6 +72,7 @@ class DataplaneImpl final : public Dataplane {
     std::unique_ptr<const Snapshot> snapshot;
     std::vector<std::unique_ptr<FdbTable>> fdbs;
     std::vector<std::unique_ptr<NeighborTable>> neighbors;
+    std::vector<std::unique_ptr<Neighbor6Table>> neighbors6;
     std::vector<std::unique_ptr<netproto::NatTable>> nat_tables;
     std::vector<PortDevice> devices;
   };
@@ -133,11 +134,12 @@ class DataplaneImpl final : public Dataplane {
   SwitchSpec desired_;
   std::map<std::string, PortRecord> records_;                 // by port name
   std::map<std::string, std::unique_ptr<FdbTable>> fdbs_;     // by network name: survives applies
-  // ARP caches of the routed networks, by network name: kept while the network stays routed on the
-  // same subnet.
+  // ARP and IPv6 neighbor caches of the routed networks, by network name: each kept while the
+  // network stays routed on the same subnet of its family.
   struct NeighborRecord {
     RouterInterfaceSpec router;
     std::unique_ptr<NeighborTable> table;
+    std::unique_ptr<Neighbor6Table> table6;  // when the router has v6
   };
   std::map<std::string, NeighborRecord> neighbors_;
   // NAT session tables by uplink name: kept while the uplink's address, the limits and the port

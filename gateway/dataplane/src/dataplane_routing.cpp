@@ -37,24 +37,38 @@ struct LpmEntry {
 void DataplaneImpl::compile_routing(Snapshot& snap, Retired* retired) {
   std::map<std::string, NeighborRecord> kept;
   std::map<std::string, NeighborTable*> tables;
+  std::map<std::string, Neighbor6Table*> tables6;
   for (const BridgeSpec& b : desired_.bridges) {
     if (!b.router) continue;
     NeighborRecord& record = kept[b.name];
     auto old = neighbors_.find(b.name);
-    if (old != neighbors_.end() && old->second.table && old->second.router.address == b.router->address &&
+    const bool had = old != neighbors_.end();
+    if (had && old->second.table && old->second.router.address == b.router->address &&
         old->second.router.prefix_length == b.router->prefix_length) {
       record.table = std::move(old->second.table);
     } else {
       record.table = std::make_unique<NeighborTable>(kNeighborCapacity);
+    }
+    if (b.router->v6) {
+      const std::optional<RouterInterface6Spec> was = had ? old->second.router.v6 : std::nullopt;
+      if (had && old->second.table6 && was && was->address == b.router->v6->address &&
+          was->prefix_length == b.router->v6->prefix_length) {
+        record.table6 = std::move(old->second.table6);
+      } else {
+        record.table6 = std::make_unique<Neighbor6Table>(kNeighborCapacity);
+      }
+      tables6[b.name] = record.table6.get();
     }
     record.router = *b.router;
     tables[b.name] = record.table.get();
   }
   for (auto& [name, record] : neighbors_) {
     if (record.table) retired->neighbors.push_back(std::move(record.table));
+    if (record.table6) retired->neighbors6.push_back(std::move(record.table6));
   }
   neighbors_ = std::move(kept);
   compile_routes(snap, desired_.bridges, desired_.routes, tables, tsc_hz_);
+  compile_routes6(snap, desired_.bridges, desired_.routes6, tables6);
   compile_nat(snap, retired);
 }
 

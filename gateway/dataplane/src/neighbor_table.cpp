@@ -11,14 +11,23 @@ namespace edgegw::dataplane {
 using slot_table::get;
 using slot_table::put;
 
-NeighborTable::NeighborTable(uint32_t capacity) : capacity_(capacity) {
+// Seqlock-safe stores of an IPv6 key: word by word (a 16-byte atomic would take a lock).
+inline void put(Ipv6Key& field, Ipv6Key value) {
+  put(field.hi, value.hi);
+  put(field.lo, value.lo);
+}
+inline Ipv6Key get(const Ipv6Key& field) { return Ipv6Key{get(field.hi), get(field.lo)}; }
+
+template <class Address>
+BasicNeighborTable<Address>::BasicNeighborTable(uint32_t capacity) : capacity_(capacity) {
   const uint32_t slots = std::bit_ceil(std::max<uint32_t>(16, capacity * 2));
   mask_ = slots - 1;
   shift_ = 32 - static_cast<unsigned>(std::countr_zero(slots));
   slots_ = std::make_unique<Slot[]>(slots);
 }
 
-void NeighborTable::write(Slot& s, uint32_t ip, uint64_t mac, uint64_t last_seen, uint64_t requested) {
+template <class Address>
+void BasicNeighborTable<Address>::write(Slot& s, Address ip, uint64_t mac, uint64_t last_seen, uint64_t requested) {
   slot_table::seq_write(s.seq, [&] {
     put(s.ip, ip);
     put(s.mac, mac);
@@ -27,11 +36,12 @@ void NeighborTable::write(Slot& s, uint32_t ip, uint64_t mac, uint64_t last_seen
   });
 }
 
-NeighborTable::Slot* NeighborTable::claim(uint32_t ip, uint64_t now, uint64_t aging) {
+template <class Address>
+typename BasicNeighborTable<Address>::Slot* BasicNeighborTable<Address>::claim(Address ip, uint64_t now, uint64_t aging) {
   Slot* reusable = nullptr;
   for (uint32_t i = home(ip);; i = (i + 1) & mask_) {
     Slot& s = slots_[i];
-    if (s.ip == 0) {
+    if (!s.ip) {
       if (reusable != nullptr) return reusable;
       if (size() >= capacity_) return nullptr;
       add_size(+1);
@@ -43,8 +53,9 @@ NeighborTable::Slot* NeighborTable::claim(uint32_t ip, uint64_t now, uint64_t ag
   }
 }
 
-bool NeighborTable::learn(uint32_t ip, uint64_t mac, uint64_t now, uint64_t aging) {
-  if (ip == 0) return true;
+template <class Address>
+bool BasicNeighborTable<Address>::learn(Address ip, uint64_t mac, uint64_t now, uint64_t aging) {
+  if (!ip) return true;
   if (Slot* s = find(ip)) {
     if (s->mac == mac) {
       put(s->last_seen, now);
@@ -59,7 +70,8 @@ bool NeighborTable::learn(uint32_t ip, uint64_t mac, uint64_t now, uint64_t agin
   return true;
 }
 
-uint64_t NeighborTable::resolve(uint32_t ip, uint64_t now, uint64_t refresh, uint64_t interval, uint64_t aging,
+template <class Address>
+uint64_t BasicNeighborTable<Address>::resolve(Address ip, uint64_t now, uint64_t refresh, uint64_t interval, uint64_t aging,
                                 bool* ask) {
   Slot* s = find(ip);
   if (s == nullptr) {
@@ -75,30 +87,33 @@ uint64_t NeighborTable::resolve(uint32_t ip, uint64_t now, uint64_t refresh, uin
   return resolved && since_seen < aging ? s->mac : 0;
 }
 
-void NeighborTable::sweep(uint64_t now, uint64_t aging, uint32_t budget) {
+template <class Address>
+void BasicNeighborTable<Address>::sweep(uint64_t now, uint64_t aging, uint32_t budget) {
   for (uint32_t n = 0; n < budget && n <= mask_; ++n) {
     const uint32_t i = sweep_cursor_;
     sweep_cursor_ = (sweep_cursor_ + 1) & mask_;
     const Slot& s = slots_[i];
-    if (s.ip == 0) continue;
+    if (!s.ip) continue;
     const uint64_t stamp = s.mac != 0 ? s.last_seen : s.requested;
     if (age(stamp, now) >= aging) erase_at(i);
   }
 }
 
-void NeighborTable::erase_at(uint32_t hole) {
+template <class Address>
+void BasicNeighborTable<Address>::erase_at(uint32_t hole) {
   slot_table::erase_backward_shift(
-      hole, mask_, [this](uint32_t i) { return slots_[i].ip != 0; },
+      hole, mask_, [this](uint32_t i) { return static_cast<bool>(slots_[i].ip); },
       [this](uint32_t i) { return home(slots_[i].ip); },
       [this](uint32_t from, uint32_t to) {
         const Slot& s = slots_[from];
         write(slots_[to], s.ip, s.mac, s.last_seen, s.requested);
       },
-      [this](uint32_t i) { write(slots_[i], 0, 0, 0, 0); });
+      [this](uint32_t i) { write(slots_[i], Address{}, 0, 0, 0); });
   add_size(-1);
 }
 
-void NeighborTable::read_entries(std::vector<Entry>* out) const {
+template <class Address>
+void BasicNeighborTable<Address>::read_entries(std::vector<Entry>* out) const {
   out->clear();
   for (uint32_t i = 0; i <= mask_; ++i) {
     const Slot& s = slots_[i];
@@ -108,8 +123,11 @@ void NeighborTable::read_entries(std::vector<Entry>* out) const {
       e.mac = get(s.mac);
       e.last_seen = get(s.last_seen);
     });
-    if (read && e.ip != 0) out->push_back(e);
+    if (read && e.ip) out->push_back(e);
   }
 }
+
+template class BasicNeighborTable<uint32_t>;
+template class BasicNeighborTable<Ipv6Key>;
 
 }  // namespace edgegw::dataplane

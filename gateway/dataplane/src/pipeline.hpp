@@ -118,7 +118,9 @@ class TxStage {
 // The router of the routed networks: answers ARP and ICMP echo for the gateway addresses, and
 // routes IPv4 between routed networks and to static routes (TTL, longest-prefix match, next-hop
 // resolution by ARP, ICMP time exceeded / unreachable / fragmentation needed, rate-limited), handing
-// each routed frame to the bridge of its egress network. Consumes the burst.
+// each routed frame to the bridge of its egress network. IPv6 the same way where a network has it
+// (neighbor discovery instead of ARP, hop limit, ICMPv6 errors incl. packet too big, no
+// fragmentation); router solicitations go to the control plane. Consumes the burst.
 class RouteStage {
  public:
   RouteStage(WorkerCounters& counters, BridgeStage& bridge) : counters_(counters), bridge_(bridge) {}
@@ -138,6 +140,27 @@ class RouteStage {
   void arp_request(const Snapshot& tables, uint16_t network, uint32_t target, rte_mempool* pool, uint64_t now,
                    PortCounterCells& in);
   void punt(const Snapshot& tables, rte_mbuf* m, PortCounterCells& in);
+  // One token of the ICMP error rate limit (shared by ICMP and ICMPv6), or false (counted).
+  bool take_icmp_token(const Snapshot& tables, uint64_t now);
+
+  // IPv6 (route_stage6.cpp): neighbor discovery for the gateway addresses, echo, forwarding.
+  void handle_ipv6(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint64_t now, PortCounterCells& in);
+  void handle_nd(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint32_t total, uint64_t now,
+                 PortCounterCells& in);
+  void neighbor_advert(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint32_t total, uint64_t now,
+                       PortCounterCells& in);
+  void learn_advert(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint32_t total, uint64_t now,
+                    PortCounterCells& in);
+  void echo_reply6(const Snapshot& tables, rte_mbuf* m, uint16_t member, PortCounterCells& in);
+  void icmp6_error(const Snapshot& tables, const rte_mbuf* m, uint16_t member, uint8_t type, uint8_t code,
+                   uint32_t rest, uint64_t now, PortCounterCells& in);
+  void neighbor_solicit(const Snapshot& tables, uint16_t network, const uint8_t* target, rte_mempool* pool,
+                        uint64_t now, PortCounterCells& in);
+  static const NextHop6* lookup_route6(const Snapshot& tables, const uint8_t* dst);
+  void drop(rte_mbuf* m, PortCounterCells& in, DropReason reason) {
+    bump(in.drop(reason));
+    rte_pktmbuf_free(m);
+  }
   void fragment(const Snapshot& tables, uint16_t network, rte_mbuf* m, uint32_t mtu, uint64_t now,
                 PortCounterCells& in);
   static const NextHop* lookup_route(const Snapshot& tables, uint32_t dst);

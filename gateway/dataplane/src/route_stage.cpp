@@ -24,6 +24,7 @@ using netproto::store_be32;
 
 constexpr uint16_t kEtherArp = 0x0806;
 constexpr uint16_t kEtherIpv4 = 0x0800;
+constexpr uint16_t kEtherIpv6 = 0x86dd;
 constexpr uint8_t kProtoIcmp = 1;
 constexpr uint8_t kProtoUdp = 17;
 constexpr uint16_t kDhcpServerPort = 67;
@@ -70,9 +71,10 @@ void RouteStage::process(const Snapshot& tables, Burst& burst, uint64_t now) {
       handle_arp(tables, m, member, now, in);
     } else if (type == kEtherIpv4) {
       handle_ipv4(tables, m, member, now, in);
+    } else if (type == kEtherIpv6) {
+      handle_ipv6(tables, m, member, now, in);
     } else {
-      bump(in.drop(DropReason::not_routable));  // IPv6 and others to the gateway MAC: not routed (yet)
-      rte_pktmbuf_free(m);
+      drop(m, in, DropReason::not_routable);
     }
   }
   burst.count = 0;
@@ -369,17 +371,7 @@ void RouteStage::icmp_error(const Snapshot& tables, const rte_mbuf* m, uint16_t 
   if (ip[9] == kProtoIcmp && total > ihl && is_icmp_error_type(ip[ihl])) return;
   if (src == 0 || src == 0xffffffff || (src >> 28) == 0xe || (src >> 24) == 127) return;
 
-  const RouterTimes& times = tables.router_times;
-  if (times.icmp_error_interval != 0 && now - icmp_refilled_at_ >= times.icmp_error_interval) {
-    const uint64_t earned = (now - icmp_refilled_at_) / times.icmp_error_interval;
-    icmp_tokens_ = std::min<uint64_t>(times.icmp_error_burst, icmp_tokens_ + earned);
-    icmp_refilled_at_ = now;
-  }
-  if (icmp_tokens_ == 0) {
-    bump(counters_.icmp_rate_limited);
-    return;
-  }
-  --icmp_tokens_;
+  if (!take_icmp_token(tables, now)) return;
 
   const SnapshotNetwork& net = tables.networks[tables.members[member].network];
   rte_mbuf* e = rte_pktmbuf_alloc(m->pool);
@@ -417,6 +409,21 @@ void RouteStage::icmp_error(const Snapshot& tables, const rte_mbuf* m, uint16_t 
   store_be16(icmp + 2, checksum(icmp, kIcmpHeaderLength + quote));
   bump(counters_.icmp_errors);
   bridge_.send_to_member(tables, member, e, in);
+}
+
+bool RouteStage::take_icmp_token(const Snapshot& tables, uint64_t now) {
+  const RouterTimes& times = tables.router_times;
+  if (times.icmp_error_interval != 0 && now - icmp_refilled_at_ >= times.icmp_error_interval) {
+    const uint64_t earned = (now - icmp_refilled_at_) / times.icmp_error_interval;
+    icmp_tokens_ = std::min<uint64_t>(times.icmp_error_burst, icmp_tokens_ + earned);
+    icmp_refilled_at_ = now;
+  }
+  if (icmp_tokens_ == 0) {
+    bump(counters_.icmp_rate_limited);
+    return false;
+  }
+  --icmp_tokens_;
+  return true;
 }
 
 void RouteStage::arp_request(const Snapshot& tables, uint16_t network, uint32_t target, rte_mempool* pool,

@@ -54,6 +54,7 @@ FlowTuple reversed(const FlowTuple& t) { return FlowTuple{t.proto, t.dst, t.src,
 
 PacketFlow parse_packet_flow(const uint8_t* frame, uint32_t length) {
   PacketFlow f;
+  if (length >= kEthHeader && is_ipv6_frame(frame)) f.kind = PacketFlow::Kind::ipv6;
   if (length < kEthHeader || !is_ipv4_frame(frame)) return f;
   f.kind = PacketFlow::Kind::malformed;
   const uint8_t* ip = frame + kEthHeader;
@@ -110,6 +111,10 @@ void SecurityFilter::judge(const Snapshot& tables, const SecurityCheck* checks, 
     if (classifier == nullptr) continue;  // no policy compiled: nothing is filtered
     const PacketFlow f = parse_packet_flow(rte_pktmbuf_mtod(c.m, const uint8_t*), c.m->data_len);
     if (f.kind == PacketFlow::Kind::not_ipv4 || f.kind == PacketFlow::Kind::exempt) continue;
+    if (f.kind == PacketFlow::Kind::ipv6) {
+      if (c.routed) verdicts[i] = SecurityVerdict::deny;  // no IPv6 rules: default deny from other networks
+      continue;
+    }
     if (f.kind == PacketFlow::Kind::malformed) {
       verdicts[i] = SecurityVerdict::malformed;
       continue;

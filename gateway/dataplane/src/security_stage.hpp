@@ -21,6 +21,7 @@ namespace edgegw::dataplane {
 struct PacketFlow {
   enum class Kind : uint8_t {
     not_ipv4,   // ARP and any other ethertype: passes
+    ipv6,       // rules are IPv4 only: passes within its network, refused when routed to the port
     exempt,     // DHCP between client and server (UDP 68 -> 67, 67 -> 68): passes
     malformed,  // IPv4 with a broken header: dropped at a filtered port
     ipv4,
@@ -37,8 +38,11 @@ struct PacketFlow {
 // `frame` is `length` bytes of an untagged Ethernet frame (its first segment).
 PacketFlow parse_packet_flow(const uint8_t* frame, uint32_t length);
 
-// Whether an untagged frame is IPv4 at all: only those are checked.
+// Whether an untagged frame is IPv4 at all: only those are checked against rules.
 inline bool is_ipv4_frame(const uint8_t* frame) { return frame[12] == 0x08 && frame[13] == 0x00; }
+inline bool is_ipv6_frame(const uint8_t* frame) { return frame[12] == 0x86 && frame[13] == 0xdd; }
+// What the bridge hands to a filtered membership's ingress check: IPv4, and IPv6 (refused when routed).
+inline bool is_checked_frame(const uint8_t* frame) { return is_ipv4_frame(frame) || is_ipv6_frame(frame); }
 
 // One frame to judge at a filtered membership.
 struct SecurityCheck {

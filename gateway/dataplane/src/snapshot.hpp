@@ -28,6 +28,7 @@
 #include "neighbor_table.hpp"
 
 struct rte_lpm;
+struct rte_lpm6;
 struct rte_ring;
 
 namespace edgegw::dataplane {
@@ -107,6 +108,17 @@ struct SnapshotNetwork {
   netproto::NatTable* nat = nullptr;
   bool nat_inside = false;
   bool dhcp = false;  // DHCP to the gateway's server is punted to the control plane (Snapshot::punt)
+
+  // IPv6 on a routed network (routed6 == true): the switch's global address on the IPv6 subnet and
+  // its link-local address (both answer neighbor solicitations and ping), the neighbor cache that
+  // neighbor discovery fills, and whether router solicitations go to the control plane (which
+  // sends the router advertisements) instead of being flooded.
+  bool routed6 = false;
+  bool rs_punt = false;
+  uint8_t prefix6 = 0;
+  std::array<uint8_t, 16> router_ip6{};
+  std::array<uint8_t, 16> link_local6{};
+  Neighbor6Table* neighbors6 = nullptr;  // owned like `neighbors`
 };
 
 constexpr uint32_t kNoHop = 0xffffffff;
@@ -117,6 +129,13 @@ struct NextHop {
   uint16_t network = kNoIndex;
   uint32_t via = 0;    // host order
   bool local = false;  // the destination is this network's gateway address: the switch itself
+};
+
+// Where an IPv6 route leads: like NextHop, `via` all zero for the destination itself.
+struct NextHop6 {
+  uint16_t network = kNoIndex;
+  bool local = false;
+  std::array<uint8_t, 16> via{};
 };
 
 // Timing of the route stage, in the worker's time unit (TSC cycles).
@@ -175,6 +194,10 @@ struct Snapshot {
   std::shared_ptr<rte_lpm> lpm;
   std::vector<NextHop> next_hops;
   uint32_t default_hop = kNoHop;  // the default route (0.0.0.0/0), which rte_lpm cannot hold (depth 0)
+  // IPv6 the same way: connected /len subnets, the gateways' /128 addresses (local), static routes.
+  std::shared_ptr<rte_lpm6> lpm6;
+  std::vector<NextHop6> next_hops6;
+  uint32_t default_hop6 = kNoHop;  // ::/0
   RouterTimes router_times;
   // Frames for the control plane (DHCP to the gateway): the worker enqueues, the control plane
   // dequeues. Owned by the data plane for the EAL's lifetime; nullptr: such frames are dropped

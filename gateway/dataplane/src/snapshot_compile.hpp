@@ -31,7 +31,6 @@ void compile_memberships(Snapshot& snap, const std::vector<BridgeSpec>& bridges,
 
 namespace edgegw::dataplane {
 
-class NeighborTable;
 
 // Fills the routing part of `snap` (after compile_memberships): each routed network's gateway
 // interface, route MTU and neighbor table (from `neighbor_tables`, by network name, one for every
@@ -40,6 +39,12 @@ class NeighborTable;
 // route or the LPM cannot be created (logged; routed packets are then counted no_route).
 void compile_routes(Snapshot& snap, const std::vector<BridgeSpec>& bridges, const std::vector<RouteSpec>& routes,
                     const std::map<std::string, NeighborTable*>& neighbor_tables, uint64_t tsc_hz);
+
+// The IPv6 part (after compile_routes, which sets the route MTUs): each network whose router has
+// `v6` gets its addresses and neighbor table (from `neighbor_tables`, one for each such network),
+// and snap.lpm6 holds the connected subnets, the gateways' /128s (local) and `routes6`.
+void compile_routes6(Snapshot& snap, const std::vector<BridgeSpec>& bridges, const std::vector<Route6Spec>& routes6,
+                     const std::map<std::string, Neighbor6Table*>& neighbor_tables);
 
 // The NAT session table one uplink needs: shared by the NAT networks behind it, sized by the largest
 // limits among them, holding all their port forwards, its timeouts in the worker's time unit.

@@ -124,7 +124,8 @@ class SwitchFixture : public ::testing::Test {
   // 60000, one ARP request per address per 1000 ticks, one ICMP error token per tick (burst 100).
   static constexpr uint64_t kTicksPerSecond = 1000;
 
-  void build(std::vector<BridgeSpec> bridges, uint32_t fdb_max = 16, std::vector<RouteSpec> routes = {}) {
+  void build(std::vector<BridgeSpec> bridges, uint32_t fdb_max = 16, std::vector<RouteSpec> routes = {},
+             std::vector<Route6Spec> routes6 = {}) {
     static const char* names[kPortCount] = {"a", "b", "small", "loner", "solo", "trunk", "qinq", "access20"};
     bridges_ = std::move(bridges);
     snap_ = Snapshot{};
@@ -156,6 +157,14 @@ class SwitchFixture : public ::testing::Test {
       neighbors[b.name] = neighbor_tables_.back().get();
     }
     compile_routes(snap_, bridges_, routes, neighbors, kTicksPerSecond);
+    neighbor6_tables_.clear();
+    std::map<std::string, Neighbor6Table*> neighbors6;
+    for (const BridgeSpec& b : bridges_) {
+      if (!b.router || !b.router->v6) continue;
+      neighbor6_tables_.push_back(std::make_unique<Neighbor6Table>(64));
+      neighbors6[b.name] = neighbor6_tables_.back().get();
+    }
+    compile_routes6(snap_, bridges_, routes6, neighbors6);
     // NAT tables as the data plane makes them, with seed 0: each protocol's first dynamic port is
     // 1024, the next 1025, and so on.
     nat_tables_.clear();
@@ -281,6 +290,7 @@ class SwitchFixture : public ::testing::Test {
   std::unique_ptr<MacCounts> mac_counts_;
   std::vector<std::unique_ptr<FdbTable>> fdbs_;
   std::vector<std::unique_ptr<NeighborTable>> neighbor_tables_;
+  std::vector<std::unique_ptr<Neighbor6Table>> neighbor6_tables_;
   std::map<std::string, std::unique_ptr<netproto::NatTable>> nat_tables_;  // by uplink name
   std::vector<BridgeSpec> bridges_;
   std::array<uint32_t, kPortCount> mac_limit_{};

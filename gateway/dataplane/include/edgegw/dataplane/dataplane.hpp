@@ -54,11 +54,12 @@ enum class DropReason : uint8_t {
   ttl_exceeded,   // TTL ran out here (ICMP time exceeded sent back, within the ICMP rate limit)
   no_route,       // no route to the destination (ICMP net unreachable sent back)
   no_neighbor,    // the next hop's MAC is not known yet (an ARP request went out)
-  frag_needed,    // larger than the egress MTU with DF set (ICMP fragmentation needed sent back)
-  not_routable,   // to the gateway itself but not something it answers (only ARP and ICMP echo), or not IPv4
+  frag_needed,    // larger than the egress MTU with DF set, or IPv6 (ICMP fragmentation needed / packet too big)
+  not_routable,   // to the gateway itself but not something it answers (ARP, neighbor discovery, ping), not IP,
+                  // IPv6 multicast or link-local destinations, or a link-local source (ICMPv6 beyond scope)
   nat_no_session, // to a NAT uplink's address without a session or port forward (or not translatable)
   nat_limit,      // a NAT session was needed and refused: table full, host limit or no free port
-  punt_full,      // a DHCP message for the gateway's server found the control plane's queue full
+  punt_full,      // a DHCP message or router solicitation found the control plane's queue full
   acl,            // refused by the security groups of the port it came from or was going to
   count_,
 };
@@ -102,6 +103,7 @@ struct NetworkStatus {
   uint32_t fdb_entries = 0;        // learned MACs, aged ones included until the worker sweeps them
   uint32_t fdb_max_entries = 0;
   uint32_t neighbors = 0;          // routed networks: resolved ARP entries of the gateway
+  uint32_t neighbors6 = 0;         // ... and resolved IPv6 neighbors
   uint32_t nat_sessions = 0;       // NAT networks: sessions in the table of their uplink
   // ... and the sessions that table refused, by why (shared by the NAT networks of one uplink)
   uint64_t nat_table_full = 0;
@@ -133,6 +135,10 @@ struct RouterCounters {
   uint64_t punted = 0;             // DHCP messages handed to the control plane
   uint64_t injected = 0;           // frames the control plane sent through the worker (DHCP replies)
   uint64_t inject_stale = 0;       // ... dropped because a new snapshot renumbered the networks meanwhile
+  uint64_t routed6 = 0;            // of `routed`, the IPv6 packets
+  uint64_t nd_adverts = 0;         // neighbor solicitations for a gateway address answered
+  uint64_t nd_solicits = 0;        // neighbor solicitations sent for next hops
+  uint64_t nd_adverts_received = 0;  // neighbor advertisements taken in (their target learned)
 };
 
 // A frame the worker handed to the control plane: a DHCP message to the server of a routed
@@ -159,7 +165,8 @@ struct NatSessionStatus {
 
 // A resolved or pending entry of a routed network's ARP cache.
 struct NeighborStatus {
-  uint32_t ip = 0;   // host order
+  uint32_t ip = 0;   // host order (IPv4 entries)
+  std::string ip6;   // IPv6 entries: the address (ip is 0)
   std::string mac;   // xx:xx:xx:xx:xx:xx, "" while unresolved
   uint32_t age_s = 0;  // since the neighbor last spoke ARP to the gateway
 };
