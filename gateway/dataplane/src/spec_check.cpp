@@ -5,6 +5,8 @@
 #include <set>
 #include <string>
 
+#include "edgegw/netproto/checksum.hpp"
+#include "edgegw/netproto/ipv6.hpp"
 #include "port_device.hpp"
 #include "security_policy.hpp"
 #include "snapshot.hpp"
@@ -105,6 +107,40 @@ Result<void> check_security(const SwitchSpec& spec) {
   return {};
 }
 
+// The IPv6 interface of a router: a unicast global address of its subnet, not the subnet-router
+// anycast address (host bits zero).
+Result<void> check_router6(const RouterInterface6Spec& r, const std::string& at) {
+  if (r.prefix_length < 16 || r.prefix_length > 127) return spec_error(at + ": router v6 prefix_length must be 16..127");
+  const uint8_t* a = r.address.data();
+  if (netproto::ipv6_is_multicast(a) || netproto::ipv6_is_link_local(a) || netproto::ipv6_is_unspecified(a) ||
+      netproto::ipv6_is_loopback(a)) {
+    return spec_error(at + ": router v6 address is not a global unicast address");
+  }
+  if (netproto::ipv6_prefix_of(r.address, r.prefix_length) == r.address) {
+    return spec_error(at + ": router v6 address is the subnet-router anycast address");
+  }
+  return {};
+}
+
+Result<void> check_routes6(const SwitchSpec& spec) {
+  for (size_t i = 0; i < spec.routes6.size(); ++i) {
+    const Route6Spec& route = spec.routes6[i];
+    const std::string at = "routes6[" + std::to_string(i) + "]";
+    if (route.length > 128) return spec_error(at + ": length must be 0..128");
+    if (netproto::ipv6_prefix_of(route.prefix, route.length) != route.prefix) {
+      return spec_error(at + ": prefix has host bits set");
+    }
+    bool connected = false;
+    for (const BridgeSpec& b : spec.bridges) {
+      if (!b.router || !b.router->v6) continue;
+      const RouterInterface6Spec& r = *b.router->v6;
+      connected = connected || (netproto::ipv6_in_prefix(route.via, r.address, r.prefix_length) && route.via != r.address);
+    }
+    if (!connected) return spec_error(at + ": via is not a host on a routed network's IPv6 subnet");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> check_switch_spec(const SwitchSpec& spec, unsigned max_mtu) {
@@ -168,11 +204,14 @@ Result<void> check_switch_spec(const SwitchSpec& spec, unsigned max_mtu) {
     if (b.router) {
       const RouterInterfaceSpec& r = *b.router;
       if (r.prefix_length < 8 || r.prefix_length > 30) return spec_error(at + ": router prefix_length must be 8..30");
-      const uint32_t mask = ~uint32_t{0} << (32 - r.prefix_length);
+      const uint32_t mask = netproto::prefix_mask(r.prefix_length);
       if ((r.address & ~mask) == 0 || (r.address & ~mask) == ~mask) {
         return spec_error(at + ": router address is the subnet's network or broadcast address");
       }
       if ((r.mac[0] & 1) != 0 || r.mac == std::array<uint8_t, 6>{}) return spec_error(at + ": router mac is not unicast");
+      if (r.v6) {
+        if (Result<void> v6 = check_router6(*r.v6, at); !v6) return v6;
+      }
     }
     if (b.nat) {
       if (!b.router) return spec_error(at + ": nat needs a router");
@@ -195,16 +234,17 @@ Result<void> check_switch_spec(const SwitchSpec& spec, unsigned max_mtu) {
     const RouteSpec& route = spec.routes[i];
     const std::string at = "routes[" + std::to_string(i) + "]";
     if (route.length > 32) return spec_error(at + ": length must be 0..32");
-    const uint32_t mask = route.length == 0 ? 0 : ~uint32_t{0} << (32 - route.length);
+    const uint32_t mask = netproto::prefix_mask(route.length);
     if ((route.prefix & ~mask) != 0) return spec_error(at + ": prefix has host bits set");
     bool connected = false;
     for (const BridgeSpec& b : spec.bridges) {
       if (!b.router) continue;
-      const uint32_t net_mask = ~uint32_t{0} << (32 - b.router->prefix_length);
+      const uint32_t net_mask = netproto::prefix_mask(b.router->prefix_length);
       connected = connected || ((route.via & net_mask) == (b.router->address & net_mask) && route.via != b.router->address);
     }
     if (!connected) return spec_error(at + ": via is not a host on a routed network's subnet");
   }
+  if (Result<void> routes6 = check_routes6(spec); !routes6) return routes6;
   return check_security(spec);
 }
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "edgegw/netproto/ipv6.hpp"
 #include "port_device.hpp"
 #include "snapshot.hpp"
 
@@ -71,6 +72,48 @@ TEST(SpecCheck, RejectsWhatTheDataPlaneCannotHold) {
   };
   for (const Case& c : cases) {
     SwitchSpec s = valid_spec();
+    c.mutate(s);
+    std::string err = error_of(s);
+    EXPECT_NE(err.find(c.expect), std::string::npos) << c.what << ": got '" << err << "'";
+  }
+}
+
+// "home" routed with IPv6 fd00:1::1/64 and a default IPv6 route via fd00:1::fe.
+SwitchSpec routed6_spec() {
+  SwitchSpec s = valid_spec();
+  const auto a = [](const char* text) { return *netproto::parse_ipv6(text); };
+  s.bridges[0].router = RouterInterfaceSpec{0xc0a80001, 24, {0x02, 0xe9, 0, 0, 0, 1}, false,
+                                            RouterInterface6Spec{a("fd00:1::1"), 64, true}};
+  s.routes6 = {Route6Spec{{}, 0, a("fd00:1::fe")}, Route6Spec{a("2001:db8::"), 32, a("fd00:1::fe")}};
+  return s;
+}
+
+TEST(SpecCheck, AcceptsAndRejectsIpv6Routers) {
+  EXPECT_EQ(error_of(routed6_spec()), "");
+  struct Case {
+    const char* what;
+    void (*mutate)(SwitchSpec&);
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"prefix too short", [](SwitchSpec& s) { s.bridges[0].router->v6->prefix_length = 8; }, "must be 16..127"},
+      {"prefix /128", [](SwitchSpec& s) { s.bridges[0].router->v6->prefix_length = 128; }, "must be 16..127"},
+      {"link-local", [](SwitchSpec& s) { s.bridges[0].router->v6->address = *netproto::parse_ipv6("fe80::1"); },
+       "not a global unicast"},
+      {"multicast", [](SwitchSpec& s) { s.bridges[0].router->v6->address = *netproto::parse_ipv6("ff02::1"); },
+       "not a global unicast"},
+      {"anycast", [](SwitchSpec& s) { s.bridges[0].router->v6->address = *netproto::parse_ipv6("fd00:1::"); },
+       "subnet-router anycast"},
+      {"host bits", [](SwitchSpec& s) { s.routes6[1].prefix = *netproto::parse_ipv6("2001:db8::1"); },
+       "routes6[1]: prefix has host bits set"},
+      {"length", [](SwitchSpec& s) { s.routes6[1].length = 129; }, "routes6[1]: length must be 0..128"},
+      {"via elsewhere", [](SwitchSpec& s) { s.routes6[0].via = *netproto::parse_ipv6("fd00:2::fe"); },
+       "routes6[0]: via is not a host"},
+      {"via the gateway", [](SwitchSpec& s) { s.routes6[0].via = *netproto::parse_ipv6("fd00:1::1"); },
+       "routes6[0]: via is not a host"},
+  };
+  for (const Case& c : cases) {
+    SwitchSpec s = routed6_spec();
     c.mutate(s);
     std::string err = error_of(s);
     EXPECT_NE(err.find(c.expect), std::string::npos) << c.what << ": got '" << err << "'";
