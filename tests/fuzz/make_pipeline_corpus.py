@@ -7,11 +7,15 @@ L2 seeds: untagged, 802.1Q, QinQ, truncated and oversized frames. Routed seeds: 
 (and malformed ARP), pings, IPv4 between wan and far (options, odd IHL, bad checksums, truncation,
 TTL 1, DF and oversize, static routes, no route), NAT out of guests and iot through the wan uplink
 10.0.0.1 (UDP, TCP, ICMP echo, ICMP errors both ways), replies and port forwards in, hairpin, the
-inside addresses from outside. The NAT table's seed is 0, so each protocol's dynamic ports start at 1024."""
+inside addresses from outside. The NAT table's seed is 0, so each protocol's dynamic ports start at 1024.
+IPv6 seeds (wan fd00:10::1/64, iot fd00:70::1/64 on iot0 with MTU 1280): neighbor discovery for the
+gateways (and malformed), pings, routing between them and along 2001:db8:100::/48, hop limit 1, packet
+too big, no route, link-local sources, router solicitations punted in iot and bridged in wan."""
 import os
 import struct
 
 from ipv4_packets import ACK, SYN, icmp, tcp, udp
+from ipv6_packets import advertise, echo6, icmp6, ip6, ipv6, lla, multicast_mac, solicit, solicited_node, udp6
 
 here = os.path.dirname(os.path.abspath(__file__))
 out = os.path.join(here, "corpus", "pipeline")
@@ -205,9 +209,47 @@ routed_seeds = {
           fix_ip=True, fix_l4=True),
 }
 
+WAN6_GW, IOT6_GW = ip6("fd00:10::1"), ip6("fd00:70::1")
+WAN6_HOST, IOT6_HOST, UPSTREAM6 = ip6("fd00:10::5"), ip6("fd00:70::5"), ip6("fd00:10::fe")
+LL_HOST = ip6("fe80::5")
+v6 = lambda port, src_mac, dst_mac, packet: rec(port, eth(dst_mac, src_mac, 0x86dd, packet))
+to_wan_gw = lambda packet, port=WAN1: v6(port, WAN_HOST_MAC, WAN_GW, packet)
+NEIGHBORS6 = (rec(WAN0, eth(WAN_GW, UPSTREAM_MAC, 0x86dd, advertise(UPSTREAM6, WAN6_GW, UPSTREAM6, UPSTREAM_MAC)),
+                  new_burst=True)
+              + rec(WAN1, eth(WAN_GW, WAN_HOST_MAC, 0x86dd, advertise(WAN6_HOST, WAN6_GW, WAN6_HOST, WAN_HOST_MAC)))
+              + rec(IOT0, eth(IOT_GW, IOT_MAC, 0x86dd, advertise(IOT6_HOST, IOT6_GW, IOT6_HOST, IOT_MAC)),
+                    new_burst=True))
+ALL_ROUTERS = ip6("ff02::2")
+ipv6_seeds = {
+    "nd-gateway": v6(WAN1, WAN_HOST_MAC, multicast_mac(solicited_node(WAN6_GW)), solicit(WAN6_HOST, WAN6_GW, WAN_HOST_MAC))
+    + v6(WAN1, WAN_HOST_MAC, multicast_mac(solicited_node(WAN6_GW)), solicit(ip6("::"), WAN6_GW))
+    + v6(WAN1, WAN_HOST_MAC, WAN_GW, solicit(LL_HOST, ip6("fe80::e9:ff:fe00:10"), WAN_HOST_MAC, dst=ip6("fe80::e9:ff:fe00:10")))
+    + v6(WAN1, WAN_HOST_MAC, multicast_mac(solicited_node(ip6("fd00:10::9"))), solicit(WAN6_HOST, ip6("fd00:10::9"), WAN_HOST_MAC))
+    + v6(WAN1, WAN_HOST_MAC, multicast_mac(solicited_node(WAN6_GW)), solicit(WAN6_HOST, WAN6_GW, WAN_HOST_MAC, hop=64))
+    + v6(WAN1, WAN_HOST_MAC, WAN_GW, solicit(WAN6_HOST, WAN6_GW, option=b"\x01\x00" + bytes(6), dst=WAN6_GW))
+    + v6(WAN1, WAN_HOST_MAC, WAN_GW, advertise(WAN6_HOST, WAN6_GW, WAN6_HOST, WAN_HOST_MAC))
+    + v6(WAN1, WAN_HOST_MAC, WAN_GW, advertise(WAN6_HOST, ip6("ff02::1"), WAN6_HOST, WAN_HOST_MAC, flags=0x60))
+    + v6(WAN1, WAN_HOST_MAC, WAN_GW, icmp6(WAN6_HOST, WAN6_GW, 134, 0, bytes(12), 255))
+    + to_wan_gw(echo6(WAN6_HOST, WAN6_GW)) + to_wan_gw(echo6(LL_HOST, ip6("fe80::e9:ff:fe00:10")))
+    + to_wan_gw(echo6(WAN6_HOST, IOT6_GW)),
+    "routed6": NEIGHBORS6
+    + rec(IOT0, eth(IOT_GW, IOT_MAC, 0x86dd, udp6(IOT6_HOST, 7000, ip6("2001:db8:100::7"), 53)), new_burst=True)
+    + to_wan_gw(udp6(WAN6_HOST, 7001, IOT6_HOST, 53)) + to_wan_gw(udp6(WAN6_HOST, 7002, IOT6_HOST, 53, hop=1))
+    + to_wan_gw(udp6(WAN6_HOST, 7003, IOT6_HOST, 53, b"big" * 440))
+    + to_wan_gw(udp6(WAN6_HOST, 7004, ip6("2001:db8:999::1"), 53)) + to_wan_gw(udp6(LL_HOST, 7005, IOT6_HOST, 53))
+    + to_wan_gw(udp6(WAN6_HOST, 7006, ip6("fd00:70::99"), 53)) + to_wan_gw(udp6(WAN6_HOST, 7007, ip6("ff05::1"), 53))
+    + to_wan_gw(udp6(WAN6_HOST, 7008, ip6("fe80::77"), 53))
+    + to_wan_gw(icmp6(WAN6_HOST, IOT6_HOST, 1, 0, bytes(4) + udp6(IOT6_HOST, 53, WAN6_HOST, 7001)[:48], hop=1))
+    + to_wan_gw(ipv6(WAN6_HOST, IOT6_HOST, 17, bytes(16), length=400)) + to_wan_gw(ipv6(WAN6_HOST, IOT6_HOST, 17, bytes(16), version=4)),
+    "rs-punt": rec(IOT0, eth(multicast_mac(ALL_ROUTERS), IOT_MAC, 0x86dd,
+                             icmp6(LL_HOST, ALL_ROUTERS, 133, 0, bytes(4) + lla(1, IOT_MAC), 255)), new_burst=True)
+    + rec(WAN0, eth(multicast_mac(ALL_ROUTERS), UPSTREAM_MAC, 0x86dd,
+                    icmp6(LL_HOST, ALL_ROUTERS, 133, 0, bytes(4) + lla(1, UPSTREAM_MAC), 255)), new_burst=True),
+}
+
 if __name__ == "__main__":
     os.makedirs(out, exist_ok=True)
-    seeds = {**l2_seeds, **routed_seeds}
+    seeds = {**l2_seeds, **routed_seeds, **ipv6_seeds}
     for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)

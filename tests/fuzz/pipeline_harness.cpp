@@ -12,6 +12,7 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "edgegw/netproto/ipv6.hpp"
 #include "pipeline_harness_state.hpp"
 
 namespace edgegw::dataplane::fuzz {
@@ -27,8 +28,11 @@ const char* const kPortNames[kPorts] = {"a",    "b",    "trunk", "qinq", "acc20"
 
 constexpr uint32_t ip4(uint32_t a, uint32_t b, uint32_t c, uint32_t d) { return a << 24 | b << 16 | c << 8 | d; }
 
-RouterInterfaceSpec gateway(uint32_t address, uint8_t last_mac_byte, bool dhcp = false) {
-  return RouterInterfaceSpec{address, 24, {0x02, 0xe9, 0, 0, 0, last_mac_byte}, dhcp};
+RouterInterfaceSpec gateway(uint32_t address, uint8_t last_mac_byte, bool dhcp = false, const char* v6 = nullptr,
+                            bool rs_punt = false) {
+  RouterInterfaceSpec r{address, 24, {0x02, 0xe9, 0, 0, 0, last_mac_byte}, dhcp};
+  if (v6 != nullptr) r.v6 = RouterInterface6Spec{*netproto::parse_ipv6(v6), 64, rs_punt};
+  return r;
 }
 
 // The punt ring is small so that one burst of DHCP messages can fill it (punt_full).
@@ -54,7 +58,7 @@ std::vector<BridgeSpec> harness_bridges() {
   b[4].name = "wan";
   b[4].members = {{"wan0"}, {"wan1"}, {"trunk", 40}, {"wanq", 41, 400}};
   b[4].fdb_max_entries = 8;
-  b[4].router = gateway(ip4(10, 0, 0, 1), 0x10);
+  b[4].router = gateway(ip4(10, 0, 0, 1), 0x10, false, "fd00:10::1");
   b[5].name = "far";
   b[5].members = {{"far0"}, {"farq", 50, 300}};
   b[5].fdb_max_entries = 8;
@@ -67,7 +71,8 @@ std::vector<BridgeSpec> harness_bridges() {
   b[7].name = "iot";
   b[7].members = {{"iot0"}, {"wanq", 71}};
   b[7].fdb_max_entries = 8;
-  b[7].router = gateway(ip4(192, 168, 70, 1), 0x70);
+  // IPv6 routed (never NATed) beside the NATed IPv4, and advertised: router solicitations are punted.
+  b[7].router = gateway(ip4(192, 168, 70, 1), 0x70, false, "fd00:70::1", true);
   b[7].nat = NatSpec{"wan", 8, 4, {{6, 2222, ip4(192, 168, 70, 5), 22}}};
   return b;
 }
@@ -76,9 +81,13 @@ std::vector<RouteSpec> harness_routes() {
   return {RouteSpec{ip4(198, 51, 100, 0), 24, ip4(10, 0, 0, 254)}, RouteSpec{ip4(203, 0, 113, 0), 24, ip4(172, 16, 0, 254)}};
 }
 
+std::vector<Route6Spec> harness_routes6() {
+  return {Route6Spec{*netproto::parse_ipv6("2001:db8:100::"), 48, *netproto::parse_ipv6("fd00:10::fe")}};
+}
+
 uint32_t max_frame_of(uint16_t port) {
   const std::string name = kPortNames[port];
-  const uint32_t mtu = name == "b" || name == "far0" ? 1000 : (name == "g0" ? 1200 : 1500);
+  const uint32_t mtu = name == "b" || name == "far0" ? 1000 : (name == "g0" ? 1200 : (name == "iot0" ? 1280 : 1500));
   return mtu + kEthHeaderLen;
 }
 
@@ -207,6 +216,15 @@ std::string PipelineHarness::State::compile() {
   }
   compile_routes(snap, bridges, harness_routes(), by_name, kTicksPerSecond);
   if (snap.lpm == nullptr) return "cannot create the route table";
+  std::map<std::string, Neighbor6Table*> by_name6;
+  neighbors6.resize(bridges.size());
+  for (size_t n = 0; n < bridges.size(); ++n) {
+    if (!bridges[n].router || !bridges[n].router->v6) continue;
+    neighbors6[n] = std::make_unique<Neighbor6Table>(kNeighborCapacity);
+    by_name6[bridges[n].name] = neighbors6[n].get();
+  }
+  compile_routes6(snap, bridges, harness_routes6(), by_name6);
+  if (snap.lpm6 == nullptr) return "cannot create the IPv6 route table";
   snap.punt = punt;
   std::map<std::string, netproto::NatTable*> by_uplink;
   for (auto& [uplink, plan] : plan_nat_tables(bridges, kTicksPerSecond)) {
@@ -238,6 +256,10 @@ void PipelineHarness::State::reset() {
       neighbors[n] = std::make_unique<NeighborTable>(kNeighborCapacity);
       snap.networks[n].neighbors = neighbors[n].get();
     }
+    if (neighbors6[n] != nullptr) {
+      neighbors6[n] = std::make_unique<Neighbor6Table>(kNeighborCapacity);
+      snap.networks[n].neighbors6 = neighbors6[n].get();
+    }
   }
   nat_sessions_before = 0;
   for (auto& [uplink, table] : nat_tables) {
@@ -263,6 +285,10 @@ Totals read_totals(const WorkerCounters& c, const std::array<uint16_t, kPorts>& 
   r.fragmented = c.fragmented.load();
   r.fragments = c.fragments.load();
   r.punted = c.punted.load();
+  r.routed6 = c.routed6.load();
+  r.nd_adverts = c.nd_adverts.load();
+  r.nd_solicits = c.nd_solicits.load();
+  r.nd_adverts_received = c.nd_adverts_received.load();
   return t;
 }
 
@@ -316,19 +342,26 @@ std::string PipelineHarness::State::flush(rte_mbuf** pkts, uint16_t n, uint16_t 
     const bool from_burst = m->port < arrival_count && arrivals[m->port].to_router;
     const Arrival* a = from_burst ? &arrivals[m->port] : nullptr;
     const uint8_t* f = rte_pktmbuf_mtod(m, const uint8_t*);
-    const bool dhcp = m->data_len >= 14 + 20 + 8 && f[23] == 17 && (f[14] & 15u) * 4 + 14 + 4 <= m->data_len &&
-                      f[14 + (f[14] & 15u) * 4 + 2] == 0 && f[14 + (f[14] & 15u) * 4 + 3] == 67;
+    const bool dhcp = m->data_len >= 14 + 20 + 8 && f[12] == 0x08 && f[23] == 17 &&
+                      (f[14] & 15u) * 4 + 14 + 4 <= m->data_len && f[14 + (f[14] & 15u) * 4 + 2] == 0 &&
+                      f[14 + (f[14] & 15u) * 4 + 3] == 67;
+    const bool solicitation = m->data_len >= 14 + 40 + 8 && f[12] == 0x86 && f[13] == 0xdd && f[20] == 58 &&
+                              f[54] == 133;
     // (The route stage trims Ethernet padding: what is punted is the arrival up to its IPv4 length.)
     const bool same = a != nullptr && m->data_len <= a->len && std::memcmp(a->frame.data(), f, m->data_len) == 0;
-    const bool served = a != nullptr && snap.networks[snap.members[a->member].network].dhcp;
+    const SnapshotNetwork* net = a != nullptr ? &snap.networks[snap.members[a->member].network] : nullptr;
+    const bool served = net != nullptr && ((dhcp && net->dhcp) || (solicitation && net->rs_punt));
     const bool stamped = m->hash.usr == (a != nullptr ? a->member : kNoIndex) && m->hash.fdir.hi == snap.generation;
     rte_pktmbuf_free(m);
-    if (!from_burst || !dhcp || !same || !served || !stamped) return "a punted frame that is not a DHCP message to a server";
+    if (!from_burst || !same || !served || !stamped) {
+      return "a punted frame that is neither a DHCP message to a server nor a router solicitation to an advertiser";
+    }
   }
   if (t3.router.punted - t2.router.punted != punted) return "punted frames differ from those counted";
 
   Tally tally;
   tally.arp_requests.assign(snap.networks.size(), 0);
+  tally.solicitations.assign(snap.networks.size(), 0);
   for (uint16_t d = 0; d < tx->dirty_count; ++d) {
     const uint16_t egress = tx->dirty[d];
     const TxBuffers::Queue& q = tx->queues[egress];
@@ -394,7 +427,8 @@ std::string PipelineHarness::State::flush(rte_mbuf** pkts, uint16_t n, uint16_t 
   const RouterCounters& r3 = t3.router;
   const uint64_t handled = verdicts(t2, t3, ingress, kRouterVerdicts) + (r3.routed - r2.routed) +
                            (r3.arp_replies - r2.arp_replies) + (r3.icmp_echo_replies - r2.icmp_echo_replies) +
-                           (r3.arp_replies_received - r2.arp_replies_received) + (r3.punted - r2.punted);
+                           (r3.arp_replies_received - r2.arp_replies_received) + (r3.punted - r2.punted) +
+                           (r3.nd_adverts - r2.nd_adverts) + (r3.nd_adverts_received - r2.nd_adverts_received);
   const uint64_t route_mtu = drop_delta(t2, t3, ingress, DropReason::mtu);
   if (handled > routed_in) return "more router verdicts than packets: " + std::to_string(handled) + " for " + std::to_string(routed_in);
   if (handled + route_mtu < routed_in) return "a packet to the router went nowhere and was not counted";
@@ -402,7 +436,8 @@ std::string PipelineHarness::State::flush(rte_mbuf** pkts, uint16_t n, uint16_t 
   for (uint16_t k = 0; k < n; ++k) {
     if (arrivals[k].to_router && tally.copies[k] != 0) ++answered;
   }
-  const uint64_t sent_on = (r3.routed - r2.routed) + (r3.arp_replies - r2.arp_replies) + (r3.icmp_echo_replies - r2.icmp_echo_replies);
+  const uint64_t sent_on = (r3.routed - r2.routed) + (r3.arp_replies - r2.arp_replies) +
+                           (r3.icmp_echo_replies - r2.icmp_echo_replies) + (r3.nd_adverts - r2.nd_adverts);
   if (answered > sent_on) return "the router sent more packets on than it counted";
   if (r3.icmp_errors - r2.icmp_errors != tally.icmp_errors) return "ICMP errors counted differ from those queued";
   uint64_t requests = 0;
@@ -412,9 +447,18 @@ std::string PipelineHarness::State::flush(rte_mbuf** pkts, uint16_t n, uint16_t 
     requests += tally.arp_requests[net] / members;
   }
   if (r3.arp_requests - r2.arp_requests != requests) return "ARP requests counted differ from those queued";
-  if (r3.neighbor_table_full != r2.neighbor_table_full && r3.arp_replies_received + r3.arp_replies ==
-                                                              r2.arp_replies_received + r2.arp_replies) {
-    return "neighbor_table_full without an ARP message to learn from";
+  uint64_t solicitations = 0;
+  for (size_t net = 0; net < snap.networks.size(); ++net) {
+    const uint32_t members = snap.networks[net].member_count;
+    if (tally.solicitations[net] % members != 0) return "a neighbor solicitation did not reach every member of its network";
+    solicitations += tally.solicitations[net] / members;
+  }
+  if (r3.nd_solicits - r2.nd_solicits != solicitations) return "neighbor solicitations counted differ from those queued";
+  if (r3.routed6 - r2.routed6 > r3.routed - r2.routed) return "more IPv6 packets routed than packets routed";
+  if (r3.neighbor_table_full != r2.neighbor_table_full &&
+      r3.arp_replies_received + r3.arp_replies + r3.nd_adverts + r3.nd_adverts_received ==
+          r2.arp_replies_received + r2.arp_replies + r2.nd_adverts + r2.nd_adverts_received) {
+    return "neighbor_table_full without an ARP or neighbor discovery message to learn from";
   }
 
   // Tx: everything queued went out (net_null takes all), counted on its port.
@@ -455,6 +499,19 @@ std::string PipelineHarness::State::check_tables(uint64_t now) const {
         return "a neighbor off its network's subnet, or the gateway itself";
       }
       if (e.mac != 0 && (e.mac & 1) != 0) return "a multicast MAC learned as a neighbor";
+    }
+  }
+  std::vector<Neighbor6Table::Entry> known6;
+  for (const SnapshotNetwork& net : snap.networks) {
+    if (!net.routed6) continue;
+    net.neighbors6->read_entries(&known6);
+    if (known6.size() != net.neighbors6->size()) return "an IPv6 neighbor table's size disagrees with its entries";
+    for (const Neighbor6Table::Entry& e : known6) {
+      netproto::Ipv6Address a;
+      ipv6_key_bytes(e.ip, a.data());
+      const bool on_link = netproto::ipv6_is_link_local(a.data()) || netproto::ipv6_in_prefix(a, net.router_ip6, net.prefix6);
+      if (!on_link || a == net.router_ip6 || a == net.link_local6) return "an IPv6 neighbor off its link, or the gateway";
+      if (e.mac != 0 && (e.mac & 1) != 0) return "a multicast MAC learned as an IPv6 neighbor";
     }
   }
   return "";

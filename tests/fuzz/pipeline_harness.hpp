@@ -4,13 +4,16 @@
 // A fixed switch of 16 net_null ports (tx discards, so every queued frame is really sent), compiled
 // by the data plane's own snapshot compilers (memberships, routes, NAT tables):
 //   L2 networks   lan (a, b, trunk VLAN 10, qinq 100/10), v20, v30, solo; loner is in no network
-//   routed wan    10.0.0.1/24 on wan0, wan1, trunk VLAN 40, wanq QinQ 400/41; the NAT uplink
+//   routed wan    10.0.0.1/24 on wan0, wan1, trunk VLAN 40, wanq QinQ 400/41; the NAT uplink;
+//                 IPv6 fd00:10::1/64
 //   routed far    172.16.0.1/24 on far0 (MTU 1000), farq QinQ 300/50
 //   NAT guests    192.168.60.1/24 on g0 (MTU 1200), g1, trunk VLAN 60; forwards TCP 8080 ->
 //                 192.168.60.10:80, UDP 5353 -> 192.168.60.11:53
-//   NAT iot       192.168.70.1/24 on iot0, wanq VLAN 71; forward TCP 2222 -> 192.168.70.5:22
+//   NAT iot       192.168.70.1/24 on iot0 (MTU 1280), wanq VLAN 71; forward TCP 2222 -> 192.168.70.5:22;
+//                 IPv6 fd00:70::1/64 routed, router solicitations punted
 //                 (one table for both at wan: 16 sessions, 6 per inside host)
-//   static routes 198.51.100.0/24 via 10.0.0.254, 203.0.113.0/24 via 172.16.0.254 (no default)
+//   static routes 198.51.100.0/24 via 10.0.0.254, 203.0.113.0/24 via 172.16.0.254 (no default),
+//                 2001:db8:100::/48 via fd00:10::fe
 // Gateway MACs 02:e9:00:00:00:{10,17,60,70}; make_pipeline_corpus.py builds frames for it.
 //
 // The input is a list of records, each a frame on one port:
@@ -18,14 +21,15 @@
 //               (x 8 ticks; 15 is a long pause, past every neighbor and NAT timeout but TCP's)
 //   bytes 1-2   little endian: bits 0-10 frame length (capped at kMaxFrame), bit 11 ingress port
 //               bit 3, bit 12 the harness writes a valid IPv4 header checksum, bit 13 a valid
-//               ICMP/UDP/TCP checksum (so mutations get past the checksum checks)
+//               ICMP/UDP/TCP or ICMPv6 checksum (so mutations get past the checksum checks)
 //   then        the frame's bytes (fewer when the input ends)
 // Each burst runs through the parse, bridge, route and tx stages (Pipeline::run's order) and then
 // it checks: no mbuf leaked; every received packet got exactly one verdict per stage that saw it
 // (counted drop, bridged, or the router's drop / reply / route); every frame on the wire carries
 // exactly its egress member's tags; a bridged frame stays in its network; a router frame has its
-// gateway's MAC, a valid IPv4 header with TTL > 0 or a well-formed ARP message; an ICMP error
-// quotes a packet as it arrived; nothing leaves a NAT domain with an inside address, or enters it
+// gateway's MAC, a valid IPv4 header with TTL > 0, a well-formed ARP message, or IPv6 with the hop
+// limit one less, a neighbor advertisement to the asker or a solicitation to the solicited-node
+// group; an ICMP or ICMPv6 error quotes a packet as it arrived; nothing leaves a NAT domain with an inside address, or enters it
 // other than through the uplink address; tx counters match what was queued; the FDBs, neighbor
 // tables and (after the input) the NAT table stay consistent.
 #pragma once

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "edgegw/netproto/checksum.hpp"
+#include "edgegw/netproto/ipv6.hpp"
 #include "pipeline_harness_state.hpp"
 
 namespace edgegw::dataplane::fuzz {
@@ -58,6 +59,14 @@ void fix_checksums(uint8_t* frame, size_t len, bool header, bool l4) {
     const uint16_t tpid = load_be16(frame + at);
     if (tpid != kTpidCtag && tpid != kTpidStag) break;
     at += kVlanTagLen;
+  }
+  if (l4 && at + 2 + 40 + 4 <= len && load_be16(frame + at) == 0x86dd && frame[at + 2 + 6] == 58) {
+    uint8_t* ip = frame + at + 2;
+    const size_t n = std::min<size_t>(load_be16(ip + 4), len - at - 2 - 40);
+    if (n < 4) return;
+    store_be16(ip + 42, 0);
+    store_be16(ip + 42, checksum_finish(checksum_add(netproto::ipv6_pseudo_header_sum(ip + 8, ip + 24, static_cast<uint32_t>(n), 58), ip + 40, n)));
+    return;
   }
   if (at + 2 + 20 > len || load_be16(frame + at) != kEtherIpv4) return;
   uint8_t* ip = frame + at + 2;
@@ -125,6 +134,10 @@ std::string PipelineHarness::State::check_frame(uint16_t egress, const rte_mbuf*
   const uint16_t type = load_be16(eth + type_at);
   const uint8_t* l3 = eth + type_at + 2;
   const uint32_t l3_len = m->data_len - type_at - 2;
+  if (type == 0x86dd) {
+    if (origin == kRouterMade) return check_router_made6(network, eth, l3, l3_len, egress, tally);
+    return check_router_handled6(network, eth, l3, l3_len, egress, arrivals[origin]);
+  }
   if (origin == kRouterMade) return check_router_made(network, l3, l3_len, type, egress, tally);
   return check_router_handled(network, eth, l3, l3_len, type, egress, arrivals[origin]);
 }

@@ -24,8 +24,8 @@ constexpr uint16_t kMaxFrame = 1600;
 // copies inherit it); rte_pktmbuf_alloc resets it, so a frame the route stage builds has this.
 constexpr uint16_t kRouterMade = RTE_MBUF_PORT_INVALID;
 
-// Writes valid IPv4 header (`header`) and ICMP/UDP/TCP (`l4`) checksums into a frame as received
-// (tags included), where it has the bytes for them.
+// Writes valid IPv4 header (`header`) and ICMP/UDP/TCP (`l4`) checksums, or an ICMPv6 checksum
+// (`l4`), into a frame as received (tags included), where it has the bytes for them.
 void fix_checksums(uint8_t* frame, size_t len, bool header, bool l4);
 
 struct PipelineHarness::State {
@@ -43,6 +43,7 @@ struct PipelineHarness::State {
     std::array<uint32_t, kBurstSize> copies{};  // frames queued per ingress packet
     uint64_t icmp_errors = 0;                   // built by the route stage
     std::vector<uint32_t> arp_requests;         // built by the route stage, per network (flooded)
+    std::vector<uint32_t> solicitations;        // IPv6 neighbor solicitations, the same way
   };
 
   std::string tag;
@@ -54,6 +55,7 @@ struct PipelineHarness::State {
   Snapshot snap;
   std::vector<std::unique_ptr<FdbTable>> fdbs;
   std::vector<std::unique_ptr<NeighborTable>> neighbors;  // per network, null unless routed
+  std::vector<std::unique_ptr<Neighbor6Table>> neighbors6;  // per network, null unless it routes IPv6
   std::map<std::string, std::unique_ptr<netproto::NatTable>> nat_tables;  // by uplink
   uint64_t nat_sessions_before = 0;  // their sessions_created before the input
   std::unique_ptr<MacCounts> mac_counts;
@@ -82,6 +84,11 @@ struct PipelineHarness::State {
   uint16_t gateway_network(const uint8_t* eth, uint16_t egress) const;
   // True when `ip` is an inside address of the NAT domain of `table` (any NAT network behind it).
   bool inside_address(const netproto::NatTable* table, uint32_t ip) const;
+  // IPv6 frames of the router (pipeline_harness_frames6.cpp).
+  std::string check_router_made6(uint16_t network, const uint8_t* eth, const uint8_t* l3, uint32_t l3_len,
+                                 uint16_t egress, Tally& tally) const;
+  std::string check_router_handled6(uint16_t network, const uint8_t* eth, const uint8_t* l3, uint32_t l3_len,
+                                    uint16_t egress, const Arrival& in) const;
 };
 
 }  // namespace edgegw::dataplane::fuzz

@@ -219,6 +219,7 @@ void RouteStage::neighbor_advert(const Snapshot& tables, rte_mbuf* m, uint16_t m
   }
   rte_mbuf* reply = rte_pktmbuf_alloc(m->pool);
   auto* out = reply != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(reply, kNdFrameLength)) : nullptr;
+  if (reply != nullptr) reply->port = m->port;  // where it came in, like the solicitation it answers
   rte_pktmbuf_free(m);
   if (out == nullptr) {
     rte_pktmbuf_free(reply);

@@ -122,6 +122,8 @@ Result<void> check_router6(const RouterInterface6Spec& r, const std::string& at)
   return {};
 }
 
+constexpr uint16_t kIpv6MinMtu = 1280;  // RFC 8200 5: every link carrying IPv6
+
 Result<void> check_routes6(const SwitchSpec& spec) {
   for (size_t i = 0; i < spec.routes6.size(); ++i) {
     const Route6Spec& route = spec.routes6[i];
@@ -211,6 +213,13 @@ Result<void> check_switch_spec(const SwitchSpec& spec, unsigned max_mtu) {
       if ((r.mac[0] & 1) != 0 || r.mac == std::array<uint8_t, 6>{}) return spec_error(at + ": router mac is not unicast");
       if (r.v6) {
         if (Result<void> v6 = check_router6(*r.v6, at); !v6) return v6;
+        for (const BridgeMember& m : b.members) {
+          for (const PortSpec& p : spec.ports) {
+            if (p.name == m.port && p.mtu < kIpv6MinMtu) {
+              return spec_error(at + ": port " + p.name + " has mtu " + std::to_string(p.mtu) + ", below IPv6's 1280");
+            }
+          }
+        }
       }
     }
     if (b.nat) {

@@ -50,7 +50,8 @@ TEST(PipelineFuzzReplay, CorpusAndRegressionsPassEveryCheck) {
                             {&sum.icmp_errors, c.icmp_errors}, {&sum.icmp_rate_limited, c.icmp_rate_limited},
                             {&sum.neighbor_table_full, c.neighbor_table_full},
                             {&sum.arp_replies_received, c.arp_replies_received}, {&sum.fragmented, c.fragmented},
-                            {&sum.punted, c.punted}}) {
+                            {&sum.punted, c.punted}, {&sum.routed6, c.routed6}, {&sum.nd_adverts, c.nd_adverts},
+                            {&sum.nd_solicits, c.nd_solicits}, {&sum.nd_adverts_received, c.nd_adverts_received}}) {
       *to += from;
     }
     seeds.nat_sessions += r.nat_sessions;
@@ -70,7 +71,8 @@ TEST(PipelineFuzzReplay, CorpusAndRegressionsPassEveryCheck) {
                              {"icmp_errors", c.icmp_errors}, {"icmp_rate_limited", c.icmp_rate_limited},
                              {"neighbor_table_full", c.neighbor_table_full},
                              {"arp_replies_received", c.arp_replies_received}, {"fragmented", c.fragmented},
-                             {"punted", c.punted}}) {
+                             {"punted", c.punted}, {"routed6", c.routed6}, {"nd_adverts", c.nd_adverts},
+                             {"nd_solicits", c.nd_solicits}, {"nd_adverts_received", c.nd_adverts_received}}) {
     EXPECT_NE(value, 0u) << "no seed reaches " << name;
   }
   EXPECT_NE(seeds.nat_sessions, 0u) << "no seed makes a NAT session";

@@ -111,6 +111,7 @@ TEST(SpecCheck, AcceptsAndRejectsIpv6Routers) {
        "routes6[0]: via is not a host"},
       {"via the gateway", [](SwitchSpec& s) { s.routes6[0].via = *netproto::parse_ipv6("fd00:1::1"); },
        "routes6[0]: via is not a host"},
+      {"small mtu", [](SwitchSpec& s) { s.ports[1].mtu = 1279; }, "port iot has mtu 1279, below IPv6's 1280"},
   };
   for (const Case& c : cases) {
     SwitchSpec s = routed6_spec();
