@@ -30,7 +30,7 @@ const char* kUsageText =
     "  port list                  ports with live counters\n"
     "  port show NAME             one port: settings, state, every counter and drop reason\n"
     "  network list               networks with members and FDB usage\n"
-    "  network show NAME          one network: members with tags and state, FDB entries, DHCP server\n"
+    "  network show NAME          one network: members with tags and state, FDB entries, DHCP server, IPv6\n"
     "  dhcp leases [NETWORK]      the DHCP servers' leases (bound, offered, released, declined)\n"
     "  nat sessions NETWORK [--limit N]  NAT sessions of a NAT network or uplink, most recent first\n"
     "  security-group list        security groups: rules, ports they filter, packets matched\n"

@@ -49,6 +49,27 @@ std::string tag_text(const json& obj, const char* key) {
   return tag == 0 ? "-" : std::to_string(tag);
 }
 
+// "every 3m 20s at most, router lifetime 30m 0s, dns fd00:10::53", or "off".
+std::string router_adverts_text(const json& ra) {
+  const bool enabled = ra.is_object() && ra.contains("enabled") && ra["enabled"].is_boolean() && ra["enabled"].get<bool>();
+  if (!enabled) return "off";
+  const int64_t lifetime = num(ra, "router_lifetime_s");
+  std::string text = "every " + format_duration(num(ra, "interval_s")) + " at most, " +
+                     (lifetime == 0 ? "not a default router" : "router lifetime " + format_duration(lifetime));
+  if (const std::string dns = list_text(ra, "dns"); dns != "-") text += ", dns " + dns;
+  return text;
+}
+
+// A routed network's IPv6: the gateway's global and link-local addresses, and its advertisements.
+void add_ipv6_fields(const json& n, std::vector<std::pair<std::string, std::string>>& fields) {
+  if (!n.is_object() || !n.contains("ipv6") || !n["ipv6"].is_object()) return;
+  const json& v6 = n["ipv6"];
+  fields.push_back({"ipv6", str(v6, "gateway") + " on " + str(v6, "subnet") + ", link-local " + str(v6, "link_local")});
+  fields.push_back({"router adverts", router_adverts_text(v6.contains("router_advertisements")
+                                                              ? v6["router_advertisements"]
+                                                              : json())});
+}
+
 }  // namespace
 
 std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
@@ -256,6 +277,7 @@ std::string format_network(const json& n) {
     fields.push_back({"gateway", str(n, "gateway") + " (" + str(n, "router_mac") + "), " +
                                      std::to_string(num(n, "neighbors")) + " neighbors resolved"});
   }
+  add_ipv6_fields(n, fields);
   if (const std::string groups = list_text(n, "security_groups"); groups != "-") {
     fields.push_back({"security", groups + " (for members without groups of their own)"});
   }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edgegw/control/config_parse.hpp"
+#include "edgegw/netproto/ipv6.hpp"
 
 namespace edgegw::control {
 namespace {
@@ -39,6 +40,19 @@ Json port_json(const PortConfig& port) {
   // Written only when there are any, so documents without security groups keep their form (and hash).
   if (!port.security_groups.empty()) out["security_groups"] = port.security_groups;
   return out;
+}
+
+// Every field written out, the defaults too, as for dhcp.
+Json ipv6_json(const NetworkIpv6Config& ipv6) {
+  const RouterAdvertisementConfig& ra = ipv6.router_advertisements;
+  Json dns = Json::array();
+  for (const Ipv6Address& server : ra.dns) dns.push_back(netproto::format_ipv6(server));
+  return Json{{"subnet", ipv6.subnet.to_string()},
+              {"gateway", netproto::format_ipv6(ipv6.gateway)},
+              {"router_advertisements", Json{{"enabled", ra.enabled},
+                                             {"interval_s", ra.interval_s},
+                                             {"router_lifetime_s", ra.router_lifetime_s},
+                                             {"dns", dns}}}};
 }
 
 Json network_json(const NetworkConfig& network) {
@@ -92,6 +106,7 @@ Json network_json(const NetworkConfig& network) {
                        {"mtu", d.mtu},
                        {"static_leases", leases}};
   }
+  if (network.ipv6) out["ipv6"] = ipv6_json(*network.ipv6);
   if (!network.security_groups.empty()) out["security_groups"] = network.security_groups;
   return out;
 }
@@ -126,10 +141,14 @@ std::string to_canonical_json(const GatewayConfig& config) {
   doc["networks"] = Json::array();
   for (const NetworkConfig& network : config.networks) doc["networks"].push_back(network_json(network));
   // Written only when there are any, so documents without routes keep their canonical form (and hash).
-  if (!config.routes.empty()) {
+  // The IPv4 routes first, then the IPv6 ones, each in document order.
+  if (!config.routes.empty() || !config.routes6.empty()) {
     doc["routes"] = Json::array();
     for (const RouteConfig& r : config.routes) {
       doc["routes"].push_back(Json{{"prefix", r.prefix.to_string()}, {"via", format_ipv4(r.via)}});
+    }
+    for (const Route6Config& r : config.routes6) {
+      doc["routes"].push_back(Json{{"prefix", r.prefix.to_string()}, {"via", netproto::format_ipv6(r.via)}});
     }
   }
   if (!config.security_groups.empty()) {

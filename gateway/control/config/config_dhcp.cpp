@@ -63,12 +63,7 @@ std::pair<uint32_t, uint32_t> default_range(const Ipv4Prefix& subnet, uint32_t g
 void ConfigReader::read_dhcp(const ObjectReader& object, std::optional<NetworkMode> mode,
                              const std::vector<ReadMember>& members, NetworkConfig& out) {
   const Field field = object.optional("dhcp");
-  if (field.value == nullptr) return;
-  if (mode && *mode != NetworkMode::routed && *mode != NetworkMode::nat) {
-    issues_.add(field.at, "allowed only in modes 'routed' and 'nat'");
-    return;
-  }
-  const Json* json = read_object(field, issues_);
+  const Json* json = read_routed_block(field, mode);
   if (json == nullptr) return;
   ObjectReader dhcp(*json, field.at, {"range", "lease_time_s", "dns", "domain", "mtu", "static_leases"}, issues_);
   NetworkDhcpConfig config;

@@ -31,7 +31,7 @@ NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
   if (!expect_object(json, at)) return network;
   ObjectReader object(json, at,
                       {"name", "mode", "ports", "static_macs", "subnet", "fdb", "gateway", "router_mac", "nat", "dhcp",
-                       "security_groups"},
+                       "ipv6", "security_groups"},
                       issues_);
 
   // How other issues name this network; a bad name is reported once, at its own field.
@@ -70,6 +70,7 @@ NetworkConfig ConfigReader::read_network(const Json& json, const Location& at) {
   read_router(object, mode, label, members, network);
   read_nat(object, mode, label, network);
   read_dhcp(object, mode, members, network);
+  read_ipv6(object, mode, label, network);
   const Field groups = object.optional("security_groups");
   network.security_groups = read_group_list(groups);
   if (groups.value != nullptr) network_groups_at_.emplace(index, groups.at);
@@ -168,6 +169,15 @@ void ConfigReader::check_nat_uplinks(const GatewayConfig& config) {
   }
 }
 
+const Json* ConfigReader::read_routed_block(const Field& field, std::optional<NetworkMode> mode) {
+  if (field.value == nullptr) return nullptr;
+  if (mode && *mode != NetworkMode::routed && *mode != NetworkMode::nat) {
+    issues_.add(field.at, "allowed only in modes 'routed' and 'nat'");
+    return nullptr;
+  }
+  return read_object(field, issues_);
+}
+
 // Mode routed: a subnet and the switch's gateway address on it, optionally its MAC. Other modes are
 // plain L2 segments and take neither. Host ports in a routed network need an address on the subnet
 // other than the gateway's.
@@ -220,60 +230,6 @@ void ConfigReader::read_router(const ObjectReader& object, std::optional<Network
     } else if (out.gateway && host == *out.gateway) {
       issues_.add(m.name_at, "host port " + quote_text(m.member.port) + " has the gateway address of " + label);
     }
-  }
-}
-
-void ConfigReader::read_routes(const Field& field, GatewayConfig& config) {
-  const Json* array = read_array(field, issues_);
-  if (array == nullptr) return;
-  FirstSeen seen{"route prefix"};
-  const size_t count = checked_length(*array, kMaxRoutes, "routes", field.at);
-  for (size_t i = 0; i < count; ++i) {
-    const Location at = field.at.element(i);
-    if (!expect_object((*array)[i], at)) continue;
-    ObjectReader object((*array)[i], at, {"prefix", "via"}, issues_);
-    RouteConfig route;
-    bool usable = true;
-    const Field prefix = object.required("prefix");
-    if (auto text = read_string(prefix, issues_)) {
-      if (Result<Ipv4Prefix> parsed = parse_route_prefix(*text); !parsed) {
-        issues_.add(prefix.at, parsed.error().message);
-        usable = false;
-      } else {
-        route.prefix = *parsed;
-        usable = seen.add(parsed->to_string(), prefix.at, issues_) && usable;
-        for (const PlacedGateway& g : gateways_) {
-          if (g.subnet == *parsed) {
-            issues_.add(prefix.at, "is the subnet of " + g.network + " (at " + g.pointer +
-                                       "), which is routed there directly");
-            usable = false;
-          }
-        }
-      }
-    } else {
-      usable = false;
-    }
-    const Field via = object.required("via");
-    if (auto text = read_string(via, issues_)) {
-      if (Result<uint32_t> address = parse_ipv4(*text); !address) {
-        issues_.add(via.at, address.error().message);
-      } else {
-        route.via = *address;
-        const PlacedGateway* on = nullptr;
-        for (const PlacedGateway& g : gateways_) {
-          if (g.subnet.contains(*address)) on = &g;
-        }
-        if (on == nullptr) {
-          issues_.add(via.at, "must be on the subnet of a routed network (a directly connected next hop), got " +
-                                  quote_text(*text));
-        } else if (*address == on->address) {
-          issues_.add(via.at, "is the gateway address of " + on->network + " itself");
-        } else if (usable && on->subnet.contains(route.prefix.address) && route.prefix.length >= on->subnet.length) {
-          issues_.add(prefix.at, "lies inside the subnet of " + on->network + ", the network of its own next hop");
-        }
-      }
-    }
-    config.routes.push_back(route);
   }
 }
 
@@ -453,14 +409,7 @@ void ConfigReader::read_subnet(const Field& field, const std::string& network, N
     return;
   }
   out.subnet = *prefix;
-  for (const PlacedSubnet& other : subnets_) {
-    if (other.prefix.overlaps(*prefix)) {
-      issues_.add(field.at, "overlaps subnet " + quote_text(other.prefix.to_string()) + " of " + other.network +
-                                " at " + other.pointer);
-      return;  // one overlap is enough to name; the others follow once it is fixed
-    }
-  }
-  subnets_.push_back(PlacedSubnet{*prefix, network, field.at.pointer});
+  place_subnet(subnets_, *prefix, network, field.at, issues_);
 }
 
 FdbConfig ConfigReader::read_fdb(const Field& field) {

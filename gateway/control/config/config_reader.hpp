@@ -1,6 +1,7 @@
-// The walk over a config document that builds the GatewayConfig, shared by the two files that hold
-// it: config_parse.cpp (the document and its ports) and config_networks.cpp (networks, their
-// members, tags, static MACs, subnets and the rules of each mode). Internal to edgegw_config.
+// The walk over a config document that builds the GatewayConfig, shared by the files that hold it:
+// config_parse.cpp (the document and its ports), config_networks.cpp (networks, their members, tags,
+// static MACs, subnets and the rules of each mode), config_dhcp.cpp, config_ipv6.cpp,
+// config_routes.cpp and config_security.cpp. Internal to edgegw_config.
 #pragma once
 
 #include <map>
@@ -42,13 +43,17 @@ struct PortOwner {
   std::string pointer;
 };
 
-// A routed network's gateway address, for the routes that name a next hop on its subnet.
-struct PlacedGateway {
-  uint32_t address = 0;
-  Ipv4Prefix subnet;
+// A routed network's gateway address, for the routes that name a next hop on its subnet: IPv4
+// (PlacedGateway) or IPv6 (PlacedGateway6).
+template <class Prefix, class Address>
+struct BasicPlacedGateway {
+  Address address{};
+  Prefix subnet;
   std::string network;  // "network 'lan'"
   std::string pointer;  // of its "gateway"
 };
+using PlacedGateway = BasicPlacedGateway<Ipv4Prefix, uint32_t>;
+using PlacedGateway6 = BasicPlacedGateway<Ipv6Prefix, Ipv6Address>;
 
 // A NAT network's "uplink", judged once every network is known.
 struct PlacedUplink {
@@ -57,11 +62,27 @@ struct PlacedUplink {
   Location at;
 };
 
+// A network's subnet (IPv4 or IPv6), for the subnets of later networks that must not overlap it.
+template <class Prefix>
 struct PlacedSubnet {
-  Ipv4Prefix prefix;
+  Prefix prefix;
   std::string network;
   std::string pointer;
 };
+
+// Adds `prefix` to `placed`, or reports at `at` the first subnet there it overlaps.
+template <class Prefix>
+void place_subnet(std::vector<PlacedSubnet<Prefix>>& placed, const Prefix& prefix, const std::string& network,
+                  const Location& at, IssueList& issues) {
+  for (const PlacedSubnet<Prefix>& other : placed) {
+    if (other.prefix.overlaps(prefix)) {
+      issues.add(at, "overlaps subnet " + quote_text(other.prefix.to_string()) + " of " + other.network + " at " +
+                         other.pointer);
+      return;  // one overlap is enough to name; the others follow once it is fixed
+    }
+  }
+  placed.push_back(PlacedSubnet<Prefix>{prefix, network, at.pointer});
+}
 
 // One entry of a network's "ports" as read, with the places issues about it point to.
 struct ReadMember {
@@ -101,6 +122,9 @@ class ConfigReader {
                    const std::vector<ReadMember>& members, NetworkConfig& out);
   void read_nat(const ObjectReader& object, std::optional<NetworkMode> mode, const std::string& label,
                 NetworkConfig& out);
+  // A block that only routed and NAT networks take (dhcp, ipv6): its object, or nullptr when absent
+  // or after reporting it in another mode or not an object.
+  const Json* read_routed_block(const Field& field, std::optional<NetworkMode> mode);
   PortForwardConfig read_port_forward(const Json& json, const Location& at, const std::string& uplink,
                                       const NetworkConfig& network);
   // config_dhcp.cpp
@@ -109,9 +133,17 @@ class ConfigReader {
   // Clears `usable` when an entry could not be read whole (the pool is then not judged as a whole).
   std::vector<DhcpStaticLeaseConfig> read_static_leases(const Field& field, std::map<std::string, Location>& places,
                                                         bool& usable);
-  // config_networks.cpp, after every network (routes name next hops on routed networks, NAT
-  // networks name their uplinks).
+  // config_ipv6.cpp: a routed network's "ipv6" block.
+  void read_ipv6(const ObjectReader& object, std::optional<NetworkMode> mode, const std::string& label,
+                 NetworkConfig& out);
+  std::optional<Ipv6Prefix> read_ipv6_subnet(const Field& field, const std::string& label);
+  std::optional<Ipv6Address> read_ipv6_gateway(const Field& field, const std::optional<Ipv6Prefix>& subnet);
+  RouterAdvertisementConfig read_router_advertisements(const Field& field);
+  std::vector<Ipv6Address> read_rdnss(const Field& field);
+  // config_routes.cpp, after every network (routes name next hops on routed networks): IPv4 and
+  // IPv6 routes share the array and its bound.
   void read_routes(const Field& field, GatewayConfig& config);
+  // config_networks.cpp, after every network (NAT networks name their uplinks).
   void check_nat_uplinks(const GatewayConfig& config);
 
   // config_security.cpp: the groups first (ports and networks name them), the lists that name
@@ -144,8 +176,10 @@ class ConfigReader {
   bool ports_readable_ = false;  // all of /ports was read, so an undeclared reference is an issue
   std::unordered_map<std::string, PortOwner> untagged_owners_;  // port -> its untagged membership
   std::unordered_map<std::string, PortOwner> tagged_owners_;    // "port/outer/vlan" -> membership
-  std::vector<PlacedSubnet> subnets_;
+  std::vector<PlacedSubnet<Ipv4Prefix>> subnets_;
+  std::vector<PlacedSubnet<Ipv6Prefix>> ipv6_subnets_;
   std::vector<PlacedGateway> gateways_;
+  std::vector<PlacedGateway6> ipv6_gateways_;
   std::vector<PlacedUplink> nat_uplinks_;
   FirstSeen forwarded_ports_{"port forward"};
   std::unordered_map<std::string, Ipv4HostAddress> host_addresses_by_port_;  // valid host-port addresses

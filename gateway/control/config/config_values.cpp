@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "config_issues.hpp"
+#include "edgegw/netproto/ipv6.hpp"
 #include "json_fields.hpp"
 
 namespace edgegw::control::detail {
@@ -144,22 +145,36 @@ std::optional<Ipv4Prefix> prefix_syntax(std::string_view text) {
   return Ipv4Prefix{*address, static_cast<uint8_t>(*length)};
 }
 
+// The prefix itself when its length is in min..max, else the issue saying so.
+template <class Prefix>
+Result<Prefix> within_lengths(const Prefix& prefix, uint8_t min, uint8_t max, std::string_view text) {
+  if (prefix.length >= min && prefix.length <= max) return prefix;
+  return invalid("must have a prefix length between " + std::to_string(min) + " and " + std::to_string(max) +
+                 ", got " + quote_text(text));
+}
+
 // "a.b.c.d/len" with len in the subnet range; the host bits are left to the caller.
 Result<Ipv4Prefix> parse_prefix_text(std::string_view text) {
   const std::optional<Ipv4Prefix> prefix = prefix_syntax(text);
   if (!prefix) return invalid("must be an IPv4 prefix 'a.b.c.d/len', got " + quote_text(text));
-  if (prefix->length < kMinSubnetLength || prefix->length > kMaxSubnetLength) {
-    return invalid("must have a prefix length between " + std::to_string(kMinSubnetLength) + " and " +
-                   std::to_string(kMaxSubnetLength) + ", got " + quote_text(text));
-  }
-  return *prefix;
+  return within_lengths(*prefix, kMinSubnetLength, kMaxSubnetLength, text);
+}
+
+// The prefix with its host bits cleared.
+Ipv4Prefix network_of(const Ipv4Prefix& prefix) {
+  const uint32_t mask = prefix.length == 0 ? 0 : ~uint32_t{0} << (32 - prefix.length);
+  return {prefix.address & mask, prefix.length};
+}
+
+Ipv6Prefix network_of(const Ipv6Prefix& prefix) {
+  return {netproto::ipv6_prefix_of(prefix.address, prefix.length), prefix.length};
 }
 
 // The prefix itself when its host bits are zero, else the issue naming the prefix meant.
-Result<Ipv4Prefix> without_host_bits(const Ipv4Prefix& prefix, std::string_view text) {
-  const uint32_t mask = prefix.length == 0 ? 0 : ~uint32_t{0} << (32 - prefix.length);
-  if ((prefix.address & ~mask) == 0) return prefix;
-  const Ipv4Prefix meant{prefix.address & mask, prefix.length};
+template <class Prefix>
+Result<Prefix> without_host_bits(const Prefix& prefix, std::string_view text) {
+  const Prefix meant = network_of(prefix);
+  if (meant == prefix) return prefix;
   return invalid("must have all host bits zero, got " + quote_text(text) + " (did you mean " +
                  quote_text(meant.to_string()) + ")");
 }
@@ -182,6 +197,35 @@ Result<Ipv4Prefix> parse_route_prefix(std::string_view text) {
   const std::optional<Ipv4Prefix> prefix = prefix_syntax(text);
   if (!prefix) return invalid("must be an IPv4 prefix 'a.b.c.d/len' with len 0..32, got " + quote_text(text));
   return without_host_bits(*prefix, text);
+}
+
+Result<Ipv6Address> parse_ipv6(std::string_view text) {
+  const std::optional<Ipv6Address> address = netproto::parse_ipv6(text);
+  if (!address) return invalid("must be an IPv6 address like '2001:db8::1', got " + quote_text(text));
+  return *address;
+}
+
+Result<Ipv6Prefix> parse_ipv6_prefix(std::string_view text, uint8_t min_length, uint8_t max_length) {
+  const size_t slash = text.find('/');
+  const std::optional<Ipv6Address> address =
+      slash == std::string_view::npos ? std::nullopt : netproto::parse_ipv6(text.substr(0, slash));
+  const std::optional<uint32_t> length =
+      slash == std::string_view::npos ? std::nullopt : strict_decimal(text.substr(slash + 1), 3);
+  if (!address || !length) return invalid("must be an IPv6 prefix like '2001:db8::/48', got " + quote_text(text));
+  // Lengths above 255 do not fit the model; any above max_length is refused the same way.
+  const uint8_t stored = static_cast<uint8_t>(std::min<uint32_t>(*length, 255));
+  Result<Ipv6Prefix> prefix = within_lengths(Ipv6Prefix{*address, stored}, min_length, max_length, text);
+  if (!prefix) return prefix;
+  return without_host_bits(*prefix, text);
+}
+
+const char* ipv6_special_kind(const Ipv6Address& address) {
+  const uint8_t* a = address.data();
+  if (netproto::ipv6_is_unspecified(a)) return "the unspecified address";
+  if (netproto::ipv6_is_loopback(a)) return "the loopback address";
+  if (netproto::ipv6_is_multicast(a)) return "a multicast address";
+  if (netproto::ipv6_is_link_local(a)) return "a link-local address";
+  return nullptr;
 }
 
 Result<PortRange> parse_port_range(std::string_view text) {

@@ -1,5 +1,5 @@
 // Syntax of the string values in a config: names, interface names, PCI addresses, devargs, MAC
-// addresses, IPv4 prefixes. Internal to edgegw_config. Each returns the value (in its canonical form
+// addresses, IPv4 and IPv6 addresses and prefixes. Internal to edgegw_config. Each returns the value (in its canonical form
 // where it has one) or an Error whose message is the message ("must ..., got ...").
 #pragma once
 
@@ -17,6 +17,8 @@ inline constexpr size_t kMaxIfaceLength = 15;  // IFNAMSIZ - 1
 inline constexpr size_t kMaxSocketPathLength = 107;  // sun_path holds 108 bytes with the final NUL
 inline constexpr uint8_t kMinSubnetLength = 8;
 inline constexpr uint8_t kMaxSubnetLength = 30;  // /31 and /32 leave no room for hosts and a gateway
+inline constexpr uint8_t kMinIpv6SubnetLength = 16;
+inline constexpr uint8_t kMaxIpv6SubnetLength = 127;  // a /128 leaves no room for hosts and a gateway
 
 // Port and network names: [a-z][a-z0-9_-]{0,14}. Short enough for DPDK device names and log lines.
 Result<void> check_object_name(std::string_view name);
@@ -46,6 +48,16 @@ Result<uint32_t> parse_ipv4(std::string_view text);
 
 // "a.b.c.d/len" of a route: len 0..32 ("0.0.0.0/0" is the default route), host bits zero.
 Result<Ipv4Prefix> parse_route_prefix(std::string_view text);
+
+// Any RFC 4291 text form of an IPv6 address ("2001:DB8:0::1", "::ffff:192.0.2.1"); no zone index.
+Result<Ipv6Address> parse_ipv6(std::string_view text);
+
+// "x::/len" with len between min_length and max_length and the host bits zero.
+Result<Ipv6Prefix> parse_ipv6_prefix(std::string_view text, uint8_t min_length, uint8_t max_length);
+
+// "the unspecified address", "the loopback address", "a multicast address" or "a link-local address"
+// for those, nullptr for any other (global or unique local) address.
+const char* ipv6_special_kind(const Ipv6Address& address);
 
 // "N" or "N-M" with 1 <= N <= M <= 65535: the destination ports a security rule matches.
 Result<PortRange> parse_port_range(std::string_view text);

@@ -3,6 +3,7 @@
 
 #include "edgegw/control/control_api.hpp"
 #include "edgegw/control/apply_service.hpp"
+#include "edgegw/netproto/ipv6.hpp"
 
 namespace edgegw::control::views {
 namespace {
@@ -26,6 +27,28 @@ const dataplane::NetworkStatus* find_network(const std::vector<dataplane::Networ
 
 json subnet_json(const NetworkConfig& network) {
   return network.subnet ? json(network.subnet->to_string()) : json(nullptr);
+}
+
+MacAddress router_mac_of(const NetworkConfig& network) {
+  return network.router_mac.value_or(default_router_mac(network.name));
+}
+
+// The network's IPv6 subnet and the gateway's addresses on it: the configured one and the
+// link-local one hosts see as their router (derived from the router MAC, as the data plane does).
+json ipv6_json(const NetworkConfig& network) {
+  if (!network.ipv6) return nullptr;
+  const NetworkIpv6Config& ipv6 = *network.ipv6;
+  const RouterAdvertisementConfig& ra = ipv6.router_advertisements;
+  json dns = json::array();
+  for (const Ipv6Address& server : ra.dns) dns.push_back(netproto::format_ipv6(server));
+  return {{"subnet", ipv6.subnet.to_string()},
+          {"gateway", netproto::format_ipv6(ipv6.gateway)},
+          {"link_local", netproto::format_ipv6(netproto::ipv6_link_local(router_mac_of(network)))},
+          {"router_advertisements",
+           {{"enabled", ra.enabled},
+            {"interval_s", ra.interval_s},
+            {"router_lifetime_s", ra.router_lifetime_s},
+            {"dns", dns}}}};
 }
 
 }  // namespace
@@ -116,8 +139,9 @@ json network_json(const NetworkConfig& network, const std::vector<dataplane::Por
                               {"no_port", status != nullptr ? status->nat_no_port : 0}}
                        : json(nullptr)},
           {"router_mac", network.mode == NetworkMode::routed || network.mode == NetworkMode::nat
-                             ? json(format_mac(network.router_mac.value_or(default_router_mac(network.name))))
+                             ? json(format_mac(router_mac_of(network)))
                              : json(nullptr)},
+          {"ipv6", ipv6_json(network)},
           {"neighbors", status != nullptr ? status->neighbors : 0},
           {"neighbors6", status != nullptr ? status->neighbors6 : 0},
           {"security_groups", network.security_groups}};

@@ -59,6 +59,12 @@ dataplane::SecurityRuleSpec rule_of(const SecurityRuleConfig& r) {
   return spec;
 }
 
+// The router's IPv6 interface; router solicitations are answered by the control plane only while
+// it sends router advertisements there.
+dataplane::RouterInterface6Spec router6_of(const NetworkIpv6Config& ipv6) {
+  return {ipv6.gateway, ipv6.subnet.length, ipv6.router_advertisements.enabled};
+}
+
 dataplane::PortRole role_of(PortRole role) {
   switch (role) {
     case PortRole::physical: return dataplane::PortRole::physical;
@@ -106,6 +112,7 @@ dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCo
       b.router = dataplane::RouterInterfaceSpec{*network.gateway, network.subnet->length,
                                                 network.router_mac.value_or(default_router_mac(network.name)),
                                                 network.dhcp.has_value()};
+      if (network.ipv6) b.router->v6 = router6_of(*network.ipv6);
     }
     if (network.mode == NetworkMode::nat && network.nat) {
       dataplane::NatSpec nat;
@@ -121,6 +128,7 @@ dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCo
     spec.bridges.push_back(std::move(b));
   }
   for (const RouteConfig& r : config.routes) spec.routes.push_back({r.prefix.address, r.prefix.length, r.via});
+  for (const Route6Config& r : config.routes6) spec.routes6.push_back({r.prefix.address, r.prefix.length, r.via});
   for (const SecurityGroupConfig& g : config.security_groups) {
     dataplane::SecurityGroupSpec group;
     group.name = g.name;

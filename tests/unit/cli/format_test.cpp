@@ -151,6 +151,33 @@ TEST(Format, NetworkShowWithADhcpServer) {
       << text;
 }
 
+TEST(Format, NetworkShowWithIpv6) {
+  const json network = json::parse(R"({"name":"lan","mode":"routed","subnet":"10.0.0.0/24",
+    "fdb_entries":0,"fdb_max_entries":4096,"fdb_aging_s":300,"members_up":0,"members":[],"fdb":[],
+    "gateway":"10.0.0.1","router_mac":"02:00:00:00:00:01","neighbors":2,
+    "ipv6":{"subnet":"fd00:10::/64","gateway":"fd00:10::1","link_local":"fe80::ff:fe00:1",
+            "router_advertisements":{"enabled":true,"interval_s":200,"router_lifetime_s":1800,"dns":["fd00:10::53"]}}})");
+  EXPECT_EQ(format_network(network),
+            "network         lan\n"
+            "mode            routed\n"
+            "subnet          10.0.0.0/24\n"
+            "fdb             0 of 4096 learned, aging 300s\n"
+            "gateway         10.0.0.1 (02:00:00:00:00:01), 2 neighbors resolved\n"
+            "ipv6            fd00:10::1 on fd00:10::/64, link-local fe80::ff:fe00:1\n"
+            "router adverts  every 3m 20s at most, router lifetime 30m 0s, dns fd00:10::53\n"
+            "\n"
+            "MEMBER  VLAN  OUTER  ROLE  STATE\n"
+            "\n"
+            "MAC  PORT  VLAN  OUTER  TYPE  AGE\n");
+  json quiet = network;
+  quiet["ipv6"]["router_advertisements"]["enabled"] = false;
+  EXPECT_NE(format_network(quiet).find("router adverts  off\n"), std::string::npos) << format_network(quiet);
+  quiet["ipv6"]["router_advertisements"] = {{"enabled", true}, {"interval_s", 60}, {"router_lifetime_s", 0}};
+  EXPECT_NE(format_network(quiet).find("router adverts  every 1m 0s at most, not a default router\n"),
+            std::string::npos)
+      << format_network(quiet);
+}
+
 TEST(Format, DhcpLeasesAndNatSessions) {
   EXPECT_EQ(format_dhcp_leases(json::parse(R"([{"network":"lan","ip":"10.0.0.130","mac":"52:54:00:00:00:01",
     "state":"bound","expires_in_s":3540,"hostname":"vm1"},{"network":"lan","ip":"10.0.0.131",

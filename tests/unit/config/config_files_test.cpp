@@ -96,6 +96,38 @@ class ConfigSchema : public testing::Test {
     return keys;
   }
 
+  struct RangePlace {
+    std::string schema_path;  // an integer's schema
+    std::string pointer;      // an instance of it in the valid document
+  };
+
+  // The schema's minimum and maximum are what the parser accepts (one below and one above are
+  // refused), and its default is the parser's. Returns how many values were tried.
+  int check_range(const json& valid, const RangePlace& place) {
+    const json& range = schema_[json::json_pointer(place.schema_path)];
+    EXPECT_EQ(range["type"], "integer") << place.schema_path;
+    const auto min = range["minimum"].get<int64_t>();
+    const auto max = range["maximum"].get<int64_t>();
+    int checked = 0;
+    for (int64_t value : {min - 1, min, max, max + 1}) {
+      json document = valid;
+      document[json::json_pointer(place.pointer)] = value;
+      const bool accepted = parse_config(document.dump()).ok();
+      EXPECT_EQ(accepted, value >= min && value <= max) << place.pointer << " = " << value;
+      ++checked;
+    }
+    if (range.contains("default")) {
+      json document = valid;
+      // Remove the field (and the version never has a default) to see the parser's default.
+      const json::json_pointer pointer(place.pointer);
+      document[pointer.parent_pointer()].erase(pointer.back());
+      const ParsedConfig parsed = parse_config(document.dump());
+      EXPECT_TRUE(parsed.ok()) << describe(parsed);
+      EXPECT_EQ(json::parse(to_canonical_json(parsed.config))[pointer], range["default"]) << place.pointer;
+    }
+    return checked;
+  }
+
   json schema_;
 };
 
@@ -138,6 +170,9 @@ TEST_F(ConfigSchema, ObjectPropertiesAreTheFieldsTheParserAccepts) {
   EXPECT_EQ(keys_of(schema_["$defs"]["dhcp"]["properties"]["range"]["properties"]), keys_of(dhcp["range"]));
   EXPECT_EQ(keys_of(schema_["$defs"]["dhcp"]["properties"]["static_leases"]["items"]["properties"]),
             keys_of(dhcp["static_leases"][0]));
+  const json ipv6 = canonical_routed()["networks"][1]["ipv6"];
+  EXPECT_EQ(keys_of(schema_["$defs"]["ipv6"]["properties"]), keys_of(ipv6));
+  EXPECT_EQ(keys_of(schema_["$defs"]["router_advertisements"]["properties"]), keys_of(ipv6["router_advertisements"]));
   // Members written as objects, and static MACs.
   json tagged;
   for (const json& member : canonical["networks"][2]["ports"]) {
@@ -175,40 +210,29 @@ TEST_F(ConfigSchema, RequiredFieldsAreTheOnesTheParserRequires) {
 }
 
 TEST_F(ConfigSchema, IntegerRangesAreTheParsersRanges) {
-  struct Place {
-    std::string schema_path;
-    std::string pointer;
-  };
   const json valid = json::parse(read_file(source_path("docs/examples/demo-site.json")));
   int checked = 0;
-  for (const Place& place : {Place{"/properties/version", "/version"},
-                             Place{"/$defs/port/properties/mtu", "/ports/0/mtu"},
-                             Place{"/$defs/port/properties/queues", "/ports/0/queues"},
-                             Place{"/$defs/port/properties/mac_limit", "/ports/0/mac_limit"},
-                             Place{"/$defs/fdb/properties/aging_s", "/networks/0/fdb/aging_s"},
-                             Place{"/$defs/fdb/properties/max_entries", "/networks/0/fdb/max_entries"}}) {
-    const json& range = schema_[json::json_pointer(place.schema_path)];
-    ASSERT_EQ(range["type"], "integer") << place.schema_path;
-    const auto min = range["minimum"].get<int64_t>();
-    const auto max = range["maximum"].get<int64_t>();
-    for (int64_t value : {min - 1, min, max, max + 1}) {
-      json document = valid;
-      document[json::json_pointer(place.pointer)] = value;
-      const bool accepted = parse_config(document.dump()).ok();
-      EXPECT_EQ(accepted, value >= min && value <= max) << place.pointer << " = " << value;
-      ++checked;
-    }
-    if (range.contains("default")) {
-      json document = valid;
-      // Remove the field (and the version never has a default) to see the parser's default.
-      const json::json_pointer pointer(place.pointer);
-      document[pointer.parent_pointer()].erase(pointer.back());
-      const ParsedConfig parsed = parse_config(document.dump());
-      ASSERT_TRUE(parsed.ok()) << describe(parsed);
-      EXPECT_EQ(json::parse(to_canonical_json(parsed.config))[pointer], range["default"]) << place.pointer;
-    }
+  for (const RangePlace& place : {RangePlace{"/properties/version", "/version"},
+                                  RangePlace{"/$defs/port/properties/mtu", "/ports/0/mtu"},
+                                  RangePlace{"/$defs/port/properties/queues", "/ports/0/queues"},
+                                  RangePlace{"/$defs/port/properties/mac_limit", "/ports/0/mac_limit"},
+                                  RangePlace{"/$defs/fdb/properties/aging_s", "/networks/0/fdb/aging_s"},
+                                  RangePlace{"/$defs/fdb/properties/max_entries", "/networks/0/fdb/max_entries"}}) {
+    checked += check_range(valid, place);
   }
   EXPECT_EQ(checked, 24);
+}
+
+TEST_F(ConfigSchema, RouterAdvertisementRangesAreTheParsersRanges) {
+  const json valid = json::parse(read_file(source_path("docs/examples/routed.json")));
+  const std::string ra = "/networks/1/ipv6/router_advertisements/";
+  int checked = 0;
+  for (const RangePlace& place :
+       {RangePlace{"/$defs/router_advertisements/properties/interval_s", ra + "interval_s"},
+        RangePlace{"/$defs/router_advertisements/properties/router_lifetime_s", ra + "router_lifetime_s"}}) {
+    checked += check_range(valid, place);
+  }
+  EXPECT_EQ(checked, 8);
 }
 
 TEST_F(ConfigSchema, EnumerationsAreTheParsersNames) {

@@ -7,40 +7,20 @@
 
 #include "config_test_support.hpp"
 #include "edgegw/control/config_parse.hpp"
+#include "routed_test_documents.hpp"
 
 namespace edgegw::control {
 namespace {
 
 using test::InvalidCase;
-
-const std::string kPorts =
-    R"({"name": "up", "kind": "af_packet", "iface": "egw-up"},
-       {"name": "vm", "kind": "vhost"},
-       {"name": "ct", "kind": "af_packet", "iface": "egw-ct", "role": "guest"},
-       {"name": "host", "kind": "host", "iface": "egw-host", "address": "192.168.50.2/24"})";
-
-std::string with_mode(const std::string& mode, const std::string& name, const std::string& ports,
-                      const std::string& subnet, const std::string& gateway, const std::string& extra = "") {
-  std::string n = R"({"name": ")" + name + R"(", "mode": ")" + mode + R"(", "ports": [)" + ports + "]";
-  if (!subnet.empty()) n += R"(, "subnet": ")" + subnet + "\"";
-  if (!gateway.empty()) n += R"(, "gateway": ")" + gateway + "\"";
-  return n + extra + "}";
-}
-
-std::string routed(const std::string& name, const std::string& ports, const std::string& subnet,
-                   const std::string& gateway, const std::string& extra = "") {
-  return with_mode("routed", name, ports, subnet, gateway, extra);
-}
-
-std::string wan() { return routed("wan", R"("up")", "203.0.113.0/24", "203.0.113.2"); }
-std::string lan(const std::string& extra = "") {
-  return routed("lan", R"("vm", "host")", "192.168.50.0/24", "192.168.50.1", extra);
-}
+using test::lan;
+using test::nat_net;
+using test::routed;
+using test::wan;
+using test::with_mode;
 
 std::string document(const std::string& networks, const std::string& routes = "") {
-  std::string d = R"({"version": 1, "ports": [)" + kPorts + R"(], "networks": [)" + networks + "]";
-  if (!routes.empty()) d += R"(, "routes": [)" + routes + "]";
-  return d + "}";
+  return test::routed_document(networks, routes);
 }
 
 TEST(RoutedConfig, ValidDocumentYieldsGatewaysAndRoutes) {
@@ -73,11 +53,6 @@ TEST(RoutedConfig, DocumentsWithoutRoutesKeepTheirCanonicalForm) {
   const ParsedConfig parsed = parse_config(document(wan()));
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(to_canonical_json(parsed.config).find("routes"), std::string::npos);
-}
-
-std::string nat_net(const std::string& name, const std::string& nat, const std::string& subnet = "192.168.60.0/24",
-                    const std::string& gateway = "192.168.60.1", const std::string& ports = R"("vm")") {
-  return with_mode("nat", name, ports, subnet, gateway, R"(, "nat": )" + nat);
 }
 
 TEST(RoutedConfig, NatNetworkWithForwards) {

@@ -168,11 +168,12 @@ TEST_F(ControlApiViews, NetworkListSummarisesEachNetwork) {
   const json reply = call({{"cmd", "network.list"}});
   ASSERT_TRUE(reply["ok"]) << reply.dump();
   EXPECT_EQ(reply["result"].dump(),
-            R"([{"dhcp":null,"fdb_aging_s":300,"fdb_entries":2,"fdb_max_entries":4096,"gateway":null,)"
+            R"([{"dhcp":null,"fdb_aging_s":300,"fdb_entries":2,"fdb_max_entries":4096,"gateway":null,"ipv6":null,)"
             R"("members":["uplink","host","vm1"],"members_up":2,"mode":"bridge","name":"site","nat_refused":null,)"
             R"("nat_sessions":0,"nat_uplink":null,"neighbors":0,)"
             R"("router_mac":null,"security_groups":[],"subnet":"192.168.50.0/24"},)"
-            R"({"dhcp":null,"fdb_aging_s":300,"fdb_entries":0,"fdb_max_entries":4096,"gateway":null,"members":["uplink"],)"
+            R"({"dhcp":null,"fdb_aging_s":300,"fdb_entries":0,"fdb_max_entries":4096,"gateway":null,"ipv6":null,)"
+            R"("members":["uplink"],)"
             R"("members_up":1,"mode":"bridge","name":"v20","nat_refused":null,"nat_sessions":0,"nat_uplink":null,)"
             R"("neighbors":0,)"
             R"("router_mac":null,"security_groups":[],"subnet":null}])");
@@ -192,6 +193,32 @@ TEST_F(ControlApiViews, NetworkShowListsMembersStaticMacsAndFdb) {
             R"({"age_s":42,"mac":"02:00:00:00:00:77","outer_vlan":0,"port":"vm1","static":false,"vlan":10}])");
   EXPECT_EQ(n["fdb_entries"], 2);
   EXPECT_EQ(n["fdb_max_entries"], 4096);
+}
+
+TEST_F(ControlApiViews, RoutedNetworksShowTheirIpv6SubnetAndTheGatewaysAddresses) {
+  const char* routed = R"({"version": 8,
+    "ports": [{"name": "uplink", "kind": "af_packet", "iface": "egw-up"}, {"name": "vm1", "kind": "vhost"}],
+    "networks": [
+      {"name": "lan", "mode": "routed", "ports": ["uplink"], "subnet": "10.0.0.0/24", "gateway": "10.0.0.1",
+       "router_mac": "02:00:00:00:00:01",
+       "ipv6": {"subnet": "fd00:10::/64", "gateway": "fd00:10::1",
+                "router_advertisements": {"interval_s": 60, "dns": ["FD00:10::53"]}}},
+      {"name": "lab", "mode": "routed", "ports": ["vm1"], "subnet": "10.0.1.0/24", "gateway": "10.0.1.1"}]})";
+  ApplyResult r = apply_->apply(routed, ConfigSource::cli, "tester");
+  ASSERT_TRUE(r.ok) << r.error.message;
+  const json reply = call({{"cmd", "network.show"}, {"name", "lan"}});
+  ASSERT_TRUE(reply["ok"]) << reply.dump();
+  // The link-local address is fe80:: and the modified EUI-64 of the router MAC.
+  EXPECT_EQ(reply["result"]["ipv6"].dump(),
+            R"({"gateway":"fd00:10::1","link_local":"fe80::ff:fe00:1","router_advertisements":)"
+            R"({"dns":["fd00:10::53"],"enabled":true,"interval_s":60,"router_lifetime_s":1800},)"
+            R"("subnet":"fd00:10::/64"})");
+  const json list = call({{"cmd", "network.list"}})["result"];
+  EXPECT_EQ(list[0]["ipv6"]["link_local"], "fe80::ff:fe00:1");
+  EXPECT_EQ(list[1]["ipv6"], nullptr) << "a routed network without IPv6";
+  ASSERT_EQ(dp_.spec_.bridges.size(), 2u);
+  ASSERT_TRUE(dp_.spec_.bridges[0].router && dp_.spec_.bridges[0].router->v6);
+  EXPECT_EQ(dp_.spec_.bridges[0].router->v6->prefix_length, 64);
 }
 
 TEST_F(ControlApiViews, StatusReportsWorkerCostPerPacket) {

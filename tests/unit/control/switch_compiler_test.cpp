@@ -1,9 +1,10 @@
 // The table compiler: every port kind becomes the right DPDK devargs, and the per-port and
-// per-network settings (roles, queues, MAC limits, tagged members, static MACs) reach the SwitchSpec
-// unchanged.
+// per-network settings (roles, queues, MAC limits, tagged members, static MACs, IPv6 interfaces and
+// routes) reach the SwitchSpec unchanged.
 #include <gtest/gtest.h>
 
 #include "edgegw/control/apply_service.hpp"
+#include "edgegw/netproto/ipv6.hpp"
 
 namespace edgegw::control {
 namespace {
@@ -174,6 +175,63 @@ TEST(SwitchCompilerTest, TaggedMembersAndStaticMacsReachTheBridge) {
   ASSERT_EQ(spec.bridges[1].members.size(), 1u);
   EXPECT_EQ(spec.bridges[1].members[0].vlan, 10);
   EXPECT_EQ(spec.bridges[1].members[0].outer_vlan, 100);
+}
+
+Ipv6Address v6(const char* text) { return *netproto::parse_ipv6(text); }
+
+// A routed network "lan" on port "vm"; with `ipv6`, its IPv6 subnet fd00:10::/64 at fd00:10::1.
+NetworkConfig routed_lan(bool ipv6) {
+  NetworkConfig lan;
+  lan.name = "lan";
+  lan.mode = NetworkMode::routed;
+  lan.ports = {{"vm"}};
+  lan.subnet = Ipv4Prefix{0xc0a83200u, 24};
+  lan.gateway = 0xc0a83201u;
+  if (ipv6) lan.ipv6 = NetworkIpv6Config{{v6("fd00:10::"), 64}, v6("fd00:10::1"), {}};
+  return lan;
+}
+
+TEST(SwitchCompilerTest, RoutedNetworksGetTheirIpv6InterfaceAndRoutesOfBothFamilies) {
+  GatewayConfig config;
+  config.ports = {port("vm", PortKind::vhost), port("ct", PortKind::vhost)};
+  NetworkConfig quiet = routed_lan(true);
+  quiet.name = "quiet";
+  quiet.ports = {{"ct"}};
+  quiet.subnet = Ipv4Prefix{0xc0a83300u, 24};
+  quiet.gateway = 0xc0a83301u;
+  quiet.ipv6 = NetworkIpv6Config{{v6("2001:db8:0:60::"), 56}, v6("2001:db8:0:60::fe"), {}};
+  quiet.ipv6->router_advertisements.enabled = false;
+  config.networks = {routed_lan(true), quiet};
+  config.routes = {{{0, 0}, 0xc0a832feu}};
+  config.routes6 = {{{Ipv6Address{}, 0}, v6("fd00:10::fe")}, {{v6("2001:db8:100::"), 48}, v6("2001:db8:0:60::9")}};
+
+  const dataplane::SwitchSpec spec = compile_switch(config);
+  ASSERT_EQ(spec.bridges.size(), 2u);
+  ASSERT_TRUE(spec.bridges[0].router.has_value());
+  EXPECT_EQ(spec.bridges[0].router->address, 0xc0a83201u);
+  EXPECT_EQ(spec.bridges[0].router->v6, (dataplane::RouterInterface6Spec{v6("fd00:10::1"), 64, true}));
+  ASSERT_TRUE(spec.bridges[1].router.has_value());
+  EXPECT_EQ(spec.bridges[1].router->v6, (dataplane::RouterInterface6Spec{v6("2001:db8:0:60::fe"), 56, false}))
+      << "no router advertisements: router solicitations are not punted";
+  ASSERT_EQ(spec.routes.size(), 1u);
+  EXPECT_EQ(spec.routes[0].via, 0xc0a832feu);
+  ASSERT_EQ(spec.routes6.size(), 2u);
+  EXPECT_EQ(spec.routes6[0].prefix, Ipv6Address{});
+  EXPECT_EQ(spec.routes6[0].length, 0);
+  EXPECT_EQ(spec.routes6[0].via, v6("fd00:10::fe"));
+  EXPECT_EQ(spec.routes6[1].prefix, v6("2001:db8:100::"));
+  EXPECT_EQ(spec.routes6[1].length, 48);
+  EXPECT_EQ(spec.routes6[1].via, v6("2001:db8:0:60::9"));
+}
+
+TEST(SwitchCompilerTest, ARoutedNetworkWithoutIpv6HasNoIpv6Interface) {
+  GatewayConfig config;
+  config.ports = {port("vm", PortKind::vhost)};
+  config.networks = {routed_lan(false)};
+  const dataplane::SwitchSpec spec = compile_switch(config);
+  ASSERT_TRUE(spec.bridges[0].router.has_value());
+  EXPECT_FALSE(spec.bridges[0].router->v6.has_value());
+  EXPECT_TRUE(spec.routes6.empty());
 }
 
 TEST(SwitchCompilerTest, EmptyConfigCompilesToAnEmptySwitch) {
