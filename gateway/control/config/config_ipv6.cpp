@@ -54,6 +54,21 @@ void ConfigReader::read_ipv6(const ObjectReader& object, std::optional<NetworkMo
   if (subnet && address) ipv6_gateways_.push_back(PlacedGateway6{*address, *subnet, label, gateway.at.pointer});
   config.router_advertisements = read_router_advertisements(ipv6.optional("router_advertisements"));
   out.ipv6 = std::move(config);
+  PlacedIpv6Network placed{field.at, {}};
+  for (const NetworkMember& m : out.ports) placed.ports.push_back(m.port);
+  ipv6_networks_.push_back(std::move(placed));
+}
+
+void ConfigReader::check_ipv6_mtus(const GatewayConfig& config) {
+  constexpr uint16_t kIpv6MinMtu = 1280;  // RFC 8200 5: every link that carries IPv6
+  for (const PlacedIpv6Network& network : ipv6_networks_) {
+    for (const std::string& name : network.ports) {
+      const PortConfig* port = config.find_port(name);
+      if (port == nullptr || port->mtu >= kIpv6MinMtu) continue;
+      issues_.add(network.at, "needs member ports with an MTU of at least 1280 (IPv6's minimum): port " +
+                                  quote_text(name) + " has mtu " + std::to_string(port->mtu));
+    }
+  }
 }
 
 // Returned also when it overlaps another network's, so the gateway is still judged against it.

@@ -98,6 +98,7 @@ GatewayConfig ConfigReader::read(const Json& root) {
   }
   read_routes(object.optional("routes"), config);
   check_nat_uplinks(config);
+  check_ipv6_mtus(config);
   check_security_policies(config);
   return config;
 }

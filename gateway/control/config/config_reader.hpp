@@ -145,6 +145,8 @@ class ConfigReader {
   void read_routes(const Field& field, GatewayConfig& config);
   // config_networks.cpp, after every network (NAT networks name their uplinks).
   void check_nat_uplinks(const GatewayConfig& config);
+  // config_ipv6.cpp, after every network: the member ports of IPv6 networks carry 1280 bytes.
+  void check_ipv6_mtus(const GatewayConfig& config);
 
   // config_security.cpp: the groups first (ports and networks name them), the lists that name
   // them, and at the end the bound on the compiled rules.
@@ -180,6 +182,12 @@ class ConfigReader {
   std::vector<PlacedSubnet<Ipv6Prefix>> ipv6_subnets_;
   std::vector<PlacedGateway> gateways_;
   std::vector<PlacedGateway6> ipv6_gateways_;
+  // Networks with an "ipv6" block and their member ports: each port needs IPv6's minimum MTU.
+  struct PlacedIpv6Network {
+    Location at;
+    std::vector<std::string> ports;
+  };
+  std::vector<PlacedIpv6Network> ipv6_networks_;
   std::vector<PlacedUplink> nat_uplinks_;
   FirstSeen forwarded_ports_{"port forward"};
   std::unordered_map<std::string, Ipv4HostAddress> host_addresses_by_port_;  // valid host-port addresses

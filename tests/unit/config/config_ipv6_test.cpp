@@ -128,6 +128,10 @@ std::string wan6_route(const std::string& prefix, const std::string& via) {
 
 std::vector<InvalidCase> network_cases() {
   return {
+      {"ipv6_port_mtu_below_1280",
+       R"({"version": 1, "ports": [{"name": "vm", "kind": "vhost", "mtu": 1200}], "networks": [)" +
+           routed("lan", R"("vm")", "192.168.50.0/24", "192.168.50.1", ipv6("fd00:10::/64", "fd00:10::1")) + "]}",
+       "/networks/0/ipv6", "needs member ports with an MTU of at least 1280 (IPv6's minimum): port 'vm' has mtu 1200"},
       {"ipv6_in_bridge_mode",
        routed_document(R"({"name": "n", "mode": "bridge", "ports": ["up"])" + ipv6("fd00::/64", "fd00::1") + "}"),
        "/networks/0/ipv6", "allowed only in modes 'routed' and 'nat'"},
