@@ -11,12 +11,15 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "edgegw/common/log.hpp"
 #include "edgegw/control/apply_service.hpp"
 #include "edgegw/control/control_api.hpp"
 #include "edgegw/control/ctl_server.hpp"
 #include "edgegw/control/dhcp_service.hpp"
+#include "edgegw/control/punt_dispatcher.hpp"
+#include "edgegw/control/ra_service.hpp"
 #include "edgegw/control/store.hpp"
 #include "edgegw/dataplane/dataplane.hpp"
 #include "edgegw/firmware/default_config.hpp"
@@ -34,6 +37,8 @@ using control::Bootstrap;
 
 constexpr auto kReclaimPeriod = std::chrono::milliseconds(10);
 constexpr auto kHostAddressRetryPeriod = std::chrono::seconds(1);
+// How long the final router advertisements may take to leave before the data plane stops.
+constexpr auto kFinalAdvertisementWait = std::chrono::milliseconds(200);
 
 Result<Bootstrap> load(const DaemonOptions& o) {
   auto b = control::load_bootstrap(o.bootstrap_path, EDGEGW_BOARDS_DIR);
@@ -101,6 +106,21 @@ void apply_desired_file(const Bootstrap& b, control::ApplyService& apply) {
   }
 }
 
+// Hosts drop the gateway as their default router: the final advertisements (lifetime 0) are queued,
+// then the worker gets a bounded time to send them (it stops without draining its queue).
+void stop_advertising(control::RaService& ra, dataplane::Dataplane& dataplane) {
+  const auto sent_by_worker = [&] {
+    const dataplane::RouterCounters c = dataplane.status().router;
+    return c.injected + c.inject_stale;
+  };
+  const uint64_t before = sent_by_worker();
+  const size_t queued = ra.stop();
+  const auto deadline = std::chrono::steady_clock::now() + kFinalAdvertisementWait;
+  while (queued != 0 && sent_by_worker() < before + queued && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 }  // namespace
 
 int run_daemon(const DaemonOptions& options) {
@@ -147,7 +167,10 @@ int run_daemon(const DaemonOptions& options) {
   apply_desired_file(b, apply);
 
   control::DhcpService dhcp(*store.value(), dataplane, apply);
-  dhcp.poll();  // servers (and their stored leases) up before the first client asks
+  control::RaService ra(dataplane, [&apply] { return apply.active() ? &*apply.active() : nullptr; });
+  control::PuntDispatcher punts(dataplane, dhcp, ra);
+  punts.poll();  // servers (and their stored leases) and advertisers up before the first client asks
+  ra.poll();     // the first advertisements
 
   asio::io_context io(1);
   control::ControlApi api(b, *store.value(), apply, dataplane);
@@ -155,6 +178,7 @@ int run_daemon(const DaemonOptions& options) {
   auto ctl = control::CtlServer::start(io, b.ctl_socket(), api);
   if (!ctl) {
     log::error("daemon", "ctl socket unavailable", {{"error", ctl.error().message}});
+    stop_advertising(ra, dataplane);
     dataplane.stop();
     return 1;
   }
@@ -171,7 +195,8 @@ int run_daemon(const DaemonOptions& options) {
       if (ec) return;
       dataplane.reclaim();
       dataplane.capture_poll_all();  // drains capture rings into their files
-      dhcp.poll();                     // punted DHCP messages: answered within one period
+      punts.poll();                    // punted DHCP messages: answered within one period
+      ra.poll();                       // router advertisements due (solicited ones to the millisecond)
       arm_reclaim();
     });
   };
@@ -227,6 +252,7 @@ int run_daemon(const DaemonOptions& options) {
              {"config_version", apply.active() ? apply.active()->version : 0}});
   io.run();
 
+  stop_advertising(ra, dataplane);
   dataplane.stop();
   log::info("daemon", "stopped");
   return 0;

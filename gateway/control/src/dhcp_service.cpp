@@ -139,18 +139,13 @@ uint64_t DhcpService::now_s() const {
   return last_now_s_;
 }
 
-size_t DhcpService::poll(size_t max_frames) {
-  follow_config();
-  std::vector<dataplane::PuntedFrame> frames = dataplane_.punt_receive(max_frames);
-  for (const dataplane::PuntedFrame& f : frames) {
-    auto it = servers_.find(f.network);
-    if (it == servers_.end()) {
-      ++frames_unrouted_;  // punted under a config that had a server there; it is gone now
-      continue;
-    }
-    handle_frame(*it->second, f.port, f.frame);
+void DhcpService::handle(const dataplane::PuntedFrame& frame) {
+  auto it = servers_.find(frame.network);
+  if (it == servers_.end()) {
+    ++frames_unrouted_;  // punted under a config that had a server there; it is gone now
+    return;
   }
-  return frames.size();
+  handle_frame(*it->second, frame.port, frame.frame);
 }
 
 void DhcpService::follow_config() {

@@ -7,7 +7,7 @@
 // another host answers for it; if so the address is quarantined (like a DECLINE) and the client is
 // offered another. A client's own DECLINE quarantines the address too.
 //
-// Threading: control-plane thread only (a timer calls poll()).
+// Threading: control-plane thread only (PuntDispatcher, on a timer, hands over the frames).
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,8 @@
 
 namespace edgegw::dataplane {
 class Dataplane;
-}
+struct PuntedFrame;
+}  // namespace edgegw::dataplane
 
 namespace edgegw::control {
 
@@ -55,9 +56,11 @@ class DhcpService {
               std::function<uint64_t()> clock_s = {});
   ~DhcpService();
 
-  // Follows the active config (servers made, reconfigured, removed with their stored leases), then
-  // handles up to `max_frames` punted frames. Returns the frames handled. Call it from a timer.
-  size_t poll(size_t max_frames = 256);
+  // Follows the active config: servers made, reconfigured, removed with their stored leases. Cheap
+  // when the version did not change; PuntDispatcher calls it before handing over frames.
+  void follow_config();
+  // A punted IPv4 frame: a DHCP message to its network's server, answered at once.
+  void handle(const dataplane::PuntedFrame& frame);
 
   std::vector<DhcpNetworkView> networks() const;
   // A network's lease records (bound, offered, released, declined); nothing when it has no server.
@@ -67,7 +70,6 @@ class DhcpService {
 
  private:
   struct Server;
-  void follow_config();
   void handle_frame(Server& server, const std::string& port, const std::vector<uint8_t>& frame);
   bool persist(Server& server);
 
