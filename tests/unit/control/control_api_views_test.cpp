@@ -170,12 +170,12 @@ TEST_F(ControlApiViews, NetworkListSummarisesEachNetwork) {
   EXPECT_EQ(reply["result"].dump(),
             R"([{"dhcp":null,"fdb_aging_s":300,"fdb_entries":2,"fdb_max_entries":4096,"gateway":null,"ipv6":null,)"
             R"("members":["uplink","host","vm1"],"members_up":2,"mode":"bridge","name":"site","nat_refused":null,)"
-            R"("nat_sessions":0,"nat_uplink":null,"neighbors":0,)"
+            R"("nat_sessions":0,"nat_uplink":null,"neighbors":0,"neighbors6":0,)"
             R"("router_mac":null,"security_groups":[],"subnet":"192.168.50.0/24"},)"
             R"({"dhcp":null,"fdb_aging_s":300,"fdb_entries":0,"fdb_max_entries":4096,"gateway":null,"ipv6":null,)"
             R"("members":["uplink"],)"
             R"("members_up":1,"mode":"bridge","name":"v20","nat_refused":null,"nat_sessions":0,"nat_uplink":null,)"
-            R"("neighbors":0,)"
+            R"("neighbors":0,"neighbors6":0,)"
             R"("router_mac":null,"security_groups":[],"subnet":null}])");
 }
 
