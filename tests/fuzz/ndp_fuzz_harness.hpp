@@ -1,8 +1,10 @@
 // The NDP fuzz harness, shared by fuzz_ndp (tests/fuzz/netproto_ndp_fuzz.cpp) and unit_netproto's
 // replay of the seed corpus and the regressions (tests/unit/netproto/ndp_test.cpp).
 //
-// Input: an Ethernet frame for parse_router_solicitation. A rejection must name its field; an
-// accepted solicitation must say what the frame says. Then the router advertisement that would
+// Input: an Ethernet frame for parse_router_solicitation. Most mutations break the ICMPv6 checksum,
+// which is checked before the options: when bit 0 of the destination MAC's last byte is set
+// (nothing the parser reads), the checksum is made right first, so the option walk is explored too.
+// A rejection must name its field; an accepted solicitation must say what the frame says. Then the router advertisement that would
 // answer it (unicast when the host gave its address and link-layer address), shaped by the input's
 // first bytes, must carry a valid checksum and be refused by the solicitation parser at its type.
 #pragma once
@@ -42,8 +44,22 @@ inline std::string check_answer(const RouterSolicitation& rs, const uint8_t* dat
   return "";
 }
 
+// The ICMPv6 checksum of `frame` made right when its payload length fits the frame.
+inline void fix_icmpv6_checksum(std::vector<uint8_t>& frame) {
+  if (frame.size() < kNdpFrameHeaderLen + 4) return;
+  uint8_t* ip = frame.data() + 14;
+  const size_t payload = load_be16(ip + 4);
+  if (payload < 4 || payload > frame.size() - kNdpFrameHeaderLen) return;
+  store_be16(ip + 42, 0);
+  const uint32_t pseudo = ipv6_pseudo_header_sum(ip + 8, ip + 24, static_cast<uint32_t>(payload), kIpProtoIcmpv6);
+  store_be16(ip + 42, checksum_finish(checksum_add(pseudo, ip + 40, payload)));
+}
+
 // Runs one input; returns "" or what went wrong.
-inline std::string run_ndp_fuzz_input(const uint8_t* data, size_t size) {
+inline std::string run_ndp_fuzz_input(const uint8_t* input, size_t size) {
+  std::vector<uint8_t> frame(input, input + size);
+  if (size > 5 && (input[5] & 1) != 0) fix_icmpv6_checksum(frame);
+  const uint8_t* data = frame.data();
   Result<RouterSolicitation> rs = parse_router_solicitation(data, size);
   if (!rs.ok()) {
     const std::string& m = rs.error().message;

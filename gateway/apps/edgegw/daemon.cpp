@@ -175,6 +175,7 @@ int run_daemon(const DaemonOptions& options) {
   asio::io_context io(1);
   control::ControlApi api(b, *store.value(), apply, dataplane);
   api.set_dhcp(&dhcp);
+  api.set_ra(&ra);
   auto ctl = control::CtlServer::start(io, b.ctl_socket(), api);
   if (!ctl) {
     log::error("daemon", "ctl socket unavailable", {{"error", ctl.error().message}});

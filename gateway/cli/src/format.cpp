@@ -70,6 +70,21 @@ void add_ipv6_fields(const json& n, std::vector<std::pair<std::string, std::stri
                                                               : json())});
 }
 
+// The lines of a network's router advertisements: what is advertised, then what was sent and heard.
+void add_router_advertisement_fields(const json& ra, std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string what = str(ra, "prefix") + " from " + str(ra, "source") + ", router lifetime " +
+                     format_duration(num(ra, "router_lifetime_s")) + ", every " +
+                     format_duration(num(ra, "interval_s")) + " at most";
+  if (num(ra, "mtu") != 0) what += ", mtu " + std::to_string(num(ra, "mtu"));
+  if (const std::string dns = list_text(ra, "dns"); dns != "-") what += ", dns " + dns;
+  fields.push_back({"ra", what});
+  fields.push_back({"ra sent", std::to_string(num(ra, "ra_sent_unsolicited")) + " unsolicited, " +
+                                   std::to_string(num(ra, "ra_sent_solicited")) + " solicited, " +
+                                   std::to_string(num(ra, "send_failed")) + " failed; " +
+                                   std::to_string(num(ra, "rs_received")) + " solicitations, " +
+                                   std::to_string(num(ra, "rs_malformed")) + " malformed"});
+}
+
 }  // namespace
 
 std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
@@ -304,6 +319,9 @@ std::string format_network(const json& n) {
                                           std::to_string(num(d, "conflicts")) + " conflicts, " +
                                           std::to_string(num(d, "declines")) + " declines, " +
                                           std::to_string(dropped) + " dropped"});
+  }
+  if (n.is_object() && n.contains("router_advertisements") && n["router_advertisements"].is_object()) {
+    add_router_advertisement_fields(n["router_advertisements"], fields);
   }
   std::string out = key_values(fields);
   std::vector<std::vector<std::string>> members;

@@ -1,6 +1,7 @@
 // ControlApi's DHCP views: a network's server (pool, bound leases, counters) and lease listings.
 #include <nlohmann/json.hpp>
 
+#include "control_views.hpp"
 #include "edgegw/control/control_api.hpp"
 #include "edgegw/control/dhcp_service.hpp"
 
@@ -44,12 +45,8 @@ json server_json(const DhcpNetworkView& v) {
 }  // namespace
 
 void ControlApi::add_dhcp(json& network_view) const {
-  network_view["dhcp"] = nullptr;
-  if (dhcp_ == nullptr) return;
-  const std::string name = network_view.value("name", "");
-  for (const DhcpNetworkView& v : dhcp_->networks()) {
-    if (v.network == name) network_view["dhcp"] = server_json(v);
-  }
+  views::add_service_json(network_view, "dhcp", dhcp_ != nullptr ? dhcp_->networks() : std::vector<DhcpNetworkView>{},
+                          server_json);
 }
 
 json ControlApi::dhcp_leases(const std::string& network) const {

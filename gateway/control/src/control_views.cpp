@@ -226,6 +226,7 @@ nlohmann::json ControlApi::networks() const {
   for (const NetworkConfig& network : active->networks) {
     out.push_back(views::network_json(network, ports, statuses));
     add_dhcp(out.back());
+    add_router_advertisements(out.back());
   }
   return out;
 }
@@ -237,6 +238,7 @@ std::optional<nlohmann::json> ControlApi::network_show(const std::string& name) 
   nlohmann::json out = views::network_detail_json(*network, *active, dataplane_.ports(), dataplane_.networks(),
                                                   dataplane_.fdb(name));
   add_dhcp(out);
+  add_router_advertisements(out);
   nlohmann::json neighbors = nlohmann::json::array();
   for (const dataplane::NeighborStatus& n : dataplane_.neighbors(name)) {
     neighbors.push_back({{"ip", n.ip6.empty() ? format_ipv4(n.ip) : n.ip6}, {"mac", n.mac}, {"age_s", n.age_s}});

@@ -35,6 +35,18 @@ nlohmann::json network_detail_json(const NetworkConfig& network, const GatewayCo
                                    const std::vector<dataplane::NetworkStatus>& statuses,
                                    const std::vector<dataplane::FdbEntryStatus>& fdb);
 
+// Sets network_view[key] to to_json(entry) for the entry of a gateway service's networks() (DHCP
+// servers, router advertisers) that serves the network the view shows, else to null.
+template <class Entry, class ToJson>
+void add_service_json(nlohmann::json& network_view, const char* key, const std::vector<Entry>& entries,
+                      ToJson to_json) {
+  network_view[key] = nullptr;
+  const std::string name = network_view.value("name", "");
+  for (const Entry& e : entries) {
+    if (e.network == name) network_view[key] = to_json(e);
+  }
+}
+
 // security_views.cpp: one security group in lists (rule count, ports it filters, packets its rules
 // matched), in full (each rule with its counters, the policies that include it), and the data
 // plane's security counters for status.

@@ -178,6 +178,28 @@ TEST(Format, NetworkShowWithIpv6) {
       << format_network(quiet);
 }
 
+TEST(Format, NetworkShowWithRouterAdvertisements) {
+  const json network = json::parse(R"({"name":"lan","mode":"routed","subnet":"10.0.0.0/24",
+    "fdb_entries":0,"fdb_max_entries":4096,"fdb_aging_s":300,"members_up":0,"members":[],"fdb":[],
+    "gateway":"10.0.0.1","router_mac":"02:e9:00:00:00:01","neighbors":2,"nat_uplink":null,"dhcp":null,
+    "router_advertisements":{"prefix":"2001:db8:1::/64","source":"fe80::e9:ff:fe00:1","router_lifetime_s":1800,
+      "interval_s":200,"mtu":1500,"dns":["2001:db8::53","2001:db8::54"],"rs_received":2,"rs_malformed":1,
+      "ra_sent_unsolicited":3,"ra_sent_solicited":1,"send_failed":0}})");
+  EXPECT_EQ(format_network(network),
+            "network  lan\n"
+            "mode     routed\n"
+            "subnet   10.0.0.0/24\n"
+            "fdb      0 of 4096 learned, aging 300s\n"
+            "gateway  10.0.0.1 (02:e9:00:00:00:01), 2 neighbors resolved\n"
+            "ra       2001:db8:1::/64 from fe80::e9:ff:fe00:1, router lifetime 30m 0s, every 3m 20s at most, "
+            "mtu 1500, dns 2001:db8::53, 2001:db8::54\n"
+            "ra sent  3 unsolicited, 1 solicited, 0 failed; 2 solicitations, 1 malformed\n"
+            "\n"
+            "MEMBER  VLAN  OUTER  ROLE  STATE\n"
+            "\n"
+            "MAC  PORT  VLAN  OUTER  TYPE  AGE\n");
+}
+
 TEST(Format, DhcpLeasesAndNatSessions) {
   EXPECT_EQ(format_dhcp_leases(json::parse(R"([{"network":"lan","ip":"10.0.0.130","mac":"52:54:00:00:00:01",
     "state":"bound","expires_in_s":3540,"hostname":"vm1"},{"network":"lan","ip":"10.0.0.131",

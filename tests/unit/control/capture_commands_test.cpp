@@ -3,6 +3,7 @@
 // with its pointer, and other commands are not taken.
 #include <gtest/gtest.h>
 
+#include "dataplane_doubles.hpp"
 #include "edgegw/control/capture_commands.hpp"
 
 namespace edgegw::control {
@@ -10,14 +11,8 @@ namespace {
 
 using nlohmann::json;
 
-class RecordingDataplane : public dataplane::Dataplane {
+class RecordingDataplane : public test::NullDataplane {
  public:
-  Result<void> apply(const dataplane::SwitchSpec&) override { return {}; }
-  bool reclaim() override { return false; }
-  std::vector<dataplane::PortStatus> ports() const override { return {}; }
-  dataplane::DataplaneStatus status() const override { return {}; }
-  void stop() override {}
-
   Result<uint32_t> capture_start(const dataplane::CaptureRequest& request) override {
     last = request;
     ++starts;

@@ -8,6 +8,7 @@
 
 #include "apply_test_support.hpp"
 #include "edgegw/control/control_api.hpp"
+#include "edgegw/control/ra_service.hpp"
 
 namespace edgegw::control {
 namespace {
@@ -170,12 +171,12 @@ TEST_F(ControlApiViews, NetworkListSummarisesEachNetwork) {
   EXPECT_EQ(reply["result"].dump(),
             R"([{"dhcp":null,"fdb_aging_s":300,"fdb_entries":2,"fdb_max_entries":4096,"gateway":null,"ipv6":null,)"
             R"("members":["uplink","host","vm1"],"members_up":2,"mode":"bridge","name":"site","nat_refused":null,)"
-            R"("nat_sessions":0,"nat_uplink":null,"neighbors":0,"neighbors6":0,)"
+            R"("nat_sessions":0,"nat_uplink":null,"neighbors":0,"neighbors6":0,"router_advertisements":null,)"
             R"("router_mac":null,"security_groups":[],"subnet":"192.168.50.0/24"},)"
             R"({"dhcp":null,"fdb_aging_s":300,"fdb_entries":0,"fdb_max_entries":4096,"gateway":null,"ipv6":null,)"
             R"("members":["uplink"],)"
             R"("members_up":1,"mode":"bridge","name":"v20","nat_refused":null,"nat_sessions":0,"nat_uplink":null,)"
-            R"("neighbors":0,"neighbors6":0,)"
+            R"("neighbors":0,"neighbors6":0,"router_advertisements":null,)"
             R"("router_mac":null,"security_groups":[],"subnet":null}])");
 }
 
@@ -219,6 +220,39 @@ TEST_F(ControlApiViews, RoutedNetworksShowTheirIpv6SubnetAndTheGatewaysAddresses
   ASSERT_EQ(dp_.spec_.bridges.size(), 2u);
   ASSERT_TRUE(dp_.spec_.bridges[0].router && dp_.spec_.bridges[0].router->v6);
   EXPECT_EQ(dp_.spec_.bridges[0].router->v6->prefix_length, 64);
+
+TEST_F(ControlApiViews, NetworksThatAdvertiseShowTheirRouterAdvertisements) {
+  const char* config = R"({
+    "version": 8,
+    "ports": [{"name": "uplink", "kind": "af_packet", "iface": "egw-up", "mtu": 1400}],
+    "networks": [{"name": "lan", "mode": "routed", "ports": ["uplink"], "subnet": "192.168.1.0/24",
+                  "gateway": "192.168.1.1"},
+                 {"name": "v20", "mode": "bridge", "ports": [{"port": "uplink", "vlan": 20}]}]
+  })";
+  ApplyResult r = apply_->apply(config, ConfigSource::cli, "tester");
+  ASSERT_TRUE(r.ok) << r.error.message;
+  // The advertiser follows the applied config with an ipv6 block added as a value.
+  GatewayConfig advertised = *apply_->active();
+  NetworkIpv6Config v6;
+  v6.subnet = Ipv6Prefix{*netproto::parse_ipv6("2001:db8:1::"), 64};
+  v6.gateway = *netproto::parse_ipv6("2001:db8:1::1");
+  v6.router_advertisements.dns = {*netproto::parse_ipv6("2001:db8::53")};
+  advertised.networks[0].ipv6 = v6;
+  RaService ra(dp_, [&] { return &advertised; }, [] { return uint64_t{0}; });
+  ra.poll();  // this data plane double cannot send: a failed advertisement
+  api_->set_ra(&ra);
+
+  const json show = call({{"cmd", "network.show"}, {"name", "lan"}});
+  ASSERT_TRUE(show["ok"]) << show.dump();
+  const std::string source = netproto::format_ipv6(netproto::ipv6_link_local(default_router_mac("lan")));
+  EXPECT_EQ(show["result"]["router_advertisements"].dump(),
+            R"({"dns":["2001:db8::53"],"interval_s":200,"mtu":1400,"prefix":"2001:db8:1::/64",)"
+            R"("ra_sent_solicited":0,"ra_sent_unsolicited":0,"router_lifetime_s":1800,"rs_malformed":0,)"
+            R"("rs_received":0,"send_failed":1,"source":")" + source + R"("})");
+  const json list = call({{"cmd", "network.list"}});
+  ASSERT_TRUE(list["ok"]) << list.dump();
+  EXPECT_EQ(list["result"][0]["router_advertisements"]["send_failed"], 1);
+  EXPECT_EQ(list["result"][1]["router_advertisements"], nullptr) << "v20 does not advertise";
 }
 
 TEST_F(ControlApiViews, StatusReportsWorkerCostPerPacket) {

@@ -11,7 +11,7 @@
 #include "edgegw/control/apply_service.hpp"
 #include "edgegw/control/dhcp_service.hpp"
 #include "edgegw/control/ra_service.hpp"
-#include "punt_test_support.hpp"
+#include "dataplane_doubles.hpp"
 #include "ra_test_support.hpp"
 
 namespace edgegw::control {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "edgegw/control/apply_service.hpp"
-#include "punt_test_support.hpp"
+#include "dataplane_doubles.hpp"
 #include "ra_test_support.hpp"
 
 namespace edgegw::control {

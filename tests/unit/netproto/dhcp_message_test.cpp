@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../../fuzz/fuzz_inputs.hpp"
 #include "edgegw/netproto/checksum.hpp"
 #include "edgegw/netproto/dhcp_server.hpp"
 
@@ -313,20 +314,6 @@ std::vector<std::pair<std::string, DhcpMessage>> seed_messages() {
   return seeds;
 }
 
-std::vector<fs::path> files_in(const fs::path& dir) {
-  std::vector<fs::path> out;
-  if (!fs::is_directory(dir)) return out;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.is_regular_file() && e.path().filename() != ".gitkeep") out.push_back(e.path());
-  }
-  return out;
-}
-
-std::vector<uint8_t> read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 TEST(DhcpFuzzInputs, SeedsAreValidMessages) {
   if (const char* dir = std::getenv("EDGEGW_WRITE_DHCP_CORPUS")) {
     for (const auto& [name, msg] : seed_messages()) {
@@ -334,10 +321,10 @@ TEST(DhcpFuzzInputs, SeedsAreValidMessages) {
       std::ofstream(fs::path(dir) / name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), b.size());
     }
   }
-  const std::vector<fs::path> seeds = files_in(fuzz_dir() / "corpus/dhcp");
+  const std::vector<fs::path> seeds = fuzz_inputs_in(fuzz_dir() / "corpus/dhcp");
   EXPECT_GE(seeds.size(), seed_messages().size());
   for (const fs::path& p : seeds) {
-    Result<DhcpMessage> r = parse_dhcp_message(read_bytes(p));
+    Result<DhcpMessage> r = parse_dhcp_message(read_fuzz_input(p));
     EXPECT_TRUE(r.ok()) << p << ": " << (r.ok() ? "" : r.error().to_string());
   }
 }
@@ -351,8 +338,8 @@ TEST(DhcpFuzzInputs, RegressionsStayFixed) {
   config.range_last = 0xc0a80167;
   Result<DhcpServer> server = DhcpServer::create(config);
   ASSERT_TRUE(server.ok());
-  for (const fs::path& p : files_in(fuzz_dir() / "regressions/dhcp")) {
-    const DhcpDecision d = server->handle_packet(read_bytes(p), 1000);
+  for (const fs::path& p : fuzz_inputs_in(fuzz_dir() / "regressions/dhcp")) {
+    const DhcpDecision d = server->handle_packet(read_fuzz_input(p), 1000);
     if (d.action == DhcpAction::none) continue;
     std::vector<uint8_t> buf(1500);
     Result<size_t> n = encode_dhcp_message(d.reply, buf);

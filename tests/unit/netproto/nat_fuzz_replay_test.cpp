@@ -3,10 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
+#include "../../fuzz/fuzz_inputs.hpp"
 #include "../../fuzz/nat_fuzz_harness.hpp"
 
 namespace edgegw::netproto {
@@ -18,22 +17,12 @@ namespace fs = std::filesystem;
 // Not from __FILE__: with CCACHE_BASEDIR it is relative to the build directory, not to where ctest runs.
 const fs::path kFuzzDir = fs::path(EDGEGW_SOURCE_DIR) / "tests" / "fuzz";
 
-std::vector<fs::path> inputs_in(const fs::path& dir) {
-  std::vector<fs::path> out;
-  if (!fs::exists(dir)) return out;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.is_regular_file() && e.path().filename() != ".gitkeep") out.push_back(e.path());
-  }
-  return out;
-}
-
 TEST(NatFuzzReplay, CorpusAndRegressionsPassEveryCheck) {
-  std::vector<fs::path> files = inputs_in(kFuzzDir / "corpus" / "nat");
+  std::vector<fs::path> files = fuzz_inputs_in(kFuzzDir / "corpus" / "nat");
   ASSERT_FALSE(files.empty()) << "the seed corpus is missing under " << kFuzzDir;
-  for (const fs::path& p : inputs_in(kFuzzDir / "regressions" / "nat")) files.push_back(p);
+  for (const fs::path& p : fuzz_inputs_in(kFuzzDir / "regressions" / "nat")) files.push_back(p);
   for (const fs::path& p : files) {
-    std::ifstream in(p, std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::vector<uint8_t> bytes = read_fuzz_input(p);
     EXPECT_EQ(fuzz::run_nat_fuzz_input(bytes.data(), bytes.size()), "") << p;
   }
 }

@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <iterator>
 #include <string>
 #include <vector>
 
+#include "../../fuzz/fuzz_inputs.hpp"
 #include "../../fuzz/ndp_fuzz_harness.hpp"
 #include "edgegw/netproto/checksum.hpp"
 
@@ -273,36 +273,22 @@ std::vector<std::pair<std::string, Bytes>> seed_frames() {
   return seeds;
 }
 
-std::vector<fs::path> files_in(const fs::path& dir) {
-  std::vector<fs::path> out;
-  if (!fs::is_directory(dir)) return out;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.is_regular_file() && e.path().filename() != ".gitkeep") out.push_back(e.path());
-  }
-  return out;
-}
-
-Bytes read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 TEST(NdpFuzzInputs, SeedsAndRegressionsPassTheHarness) {
   if (const char* dir = std::getenv("EDGEGW_WRITE_NDP_CORPUS")) {
     for (const auto& [name, frame] : seed_frames()) {
       std::ofstream(fs::path(dir) / name, std::ios::binary).write(reinterpret_cast<const char*>(frame.data()), frame.size());
     }
   }
-  std::vector<fs::path> files = files_in(fuzz_dir() / "corpus/ndp");
+  std::vector<fs::path> files = fuzz_inputs_in(fuzz_dir() / "corpus/ndp");
   ASSERT_GE(files.size(), seed_frames().size()) << "the seed corpus is missing";
   for (const fs::path& p : files) {
-    const Bytes b = read_bytes(p);
+    const Bytes b = read_fuzz_input(p);
     const bool is_solicitation = p.filename().string().rfind("rs_", 0) == 0;
     EXPECT_EQ(parse(b).ok(), is_solicitation) << p;
   }
-  for (const fs::path& p : files_in(fuzz_dir() / "regressions/ndp")) files.push_back(p);
+  for (const fs::path& p : fuzz_inputs_in(fuzz_dir() / "regressions/ndp")) files.push_back(p);
   for (const fs::path& p : files) {
-    const Bytes b = read_bytes(p);
+    const Bytes b = read_fuzz_input(p);
     EXPECT_EQ(fuzz::run_ndp_fuzz_input(b.data(), b.size()), "") << p;
   }
 }

@@ -32,12 +32,15 @@ struct RequestCounters {
 };
 
 class DhcpService;
+class RaService;
 
 class ControlApi {
  public:
   ControlApi(const Bootstrap& bootstrap, Store& store, ApplyService& apply, dataplane::Dataplane& dataplane);
   // The DHCP servers whose state the network views and `dhcp.leases` show (none until set).
   void set_dhcp(const DhcpService* dhcp) { dhcp_ = dhcp; }
+  // The router advertisers whose state the network views show (none until set).
+  void set_ra(const RaService* ra) { ra_ = ra; }
 
   // Dispatches one request (see the header comment); never throws.
   nlohmann::json handle(const nlohmann::json& request, ConfigSource source, const std::string& actor);
@@ -72,8 +75,11 @@ class ControlApi {
   ApplyService& apply_;
   dataplane::Dataplane& dataplane_;
   const DhcpService* dhcp_ = nullptr;
+  const RaService* ra_ = nullptr;
   // Adds the "dhcp" object (pool, leases bound, counters) to a network view; null without a server.
   void add_dhcp(nlohmann::json& network_view) const;
+  // Adds the "router_advertisements" object (what is advertised, counters); null when not advertising.
+  void add_router_advertisements(nlohmann::json& network_view) const;
   std::chrono::steady_clock::time_point started_;
   int64_t started_at_ms_;
   RequestCounters counters_;

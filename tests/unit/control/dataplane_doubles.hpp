@@ -1,6 +1,7 @@
-// A data-plane double for the services that answer punted frames (DHCP, router advertisements):
-// the test queues the frames the worker would punt, and every injected frame is kept with the
-// time of the test's clock when it was sent.
+// Data-plane doubles for the control plane's tests: NullDataplane takes every spec and has nothing
+// to report; PuntingDataplane serves the services that answer punted frames (DHCP, router
+// advertisements): the test queues the frames the worker would punt, and every injected frame is
+// kept with the time of the test's clock when it was sent.
 #pragma once
 
 #include <cstdint>
@@ -18,14 +19,17 @@ struct InjectedFrame {
   uint64_t at_ms = 0;
 };
 
-class PuntingDataplane : public dataplane::Dataplane {
+class NullDataplane : public dataplane::Dataplane {
  public:
   Result<void> apply(const dataplane::SwitchSpec&) override { return {}; }
   bool reclaim() override { return false; }
   std::vector<dataplane::PortStatus> ports() const override { return {}; }
   dataplane::DataplaneStatus status() const override { return {}; }
   void stop() override {}
+};
 
+class PuntingDataplane : public NullDataplane {
+ public:
   std::vector<dataplane::PuntedFrame> punt_receive(size_t max) override {
     ++punt_receive_calls;
     std::vector<dataplane::PuntedFrame> out;
