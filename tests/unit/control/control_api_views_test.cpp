@@ -220,6 +220,7 @@ TEST_F(ControlApiViews, RoutedNetworksShowTheirIpv6SubnetAndTheGatewaysAddresses
   ASSERT_EQ(dp_.spec_.bridges.size(), 2u);
   ASSERT_TRUE(dp_.spec_.bridges[0].router && dp_.spec_.bridges[0].router->v6);
   EXPECT_EQ(dp_.spec_.bridges[0].router->v6->prefix_length, 64);
+}
 
 TEST_F(ControlApiViews, NetworksThatAdvertiseShowTheirRouterAdvertisements) {
   const char* config = R"({
