@@ -124,7 +124,7 @@ TEST_F(Ipv6, HostsAutoconfigureFromRouterAdvertisementsAndTalkAcrossNetworks) {
   h1.exec("ping -6 -c 2 -i 0.2 -W 2 fd00:214:1::1", &rc);
   EXPECT_EQ(rc, 0);
   // (The switch resolves h2's new global address first: that first packet is dropped, no_neighbor.)
-  h1.exec("ping -6 -c 1 -W 1 " + a2);
+  h1.exec("ping -6 -c 1 -W 1 " + a2, &rc);
   const std::string ping = h1.exec("ping -6 -c 3 -i 0.2 -W 2 " + a2, &rc);
   EXPECT_EQ(rc, 0) << ping;
   EXPECT_NE(ping.find("3 received"), std::string::npos) << ping;

@@ -132,8 +132,8 @@ struct RouterCounters {
   uint64_t arp_replies_received = 0;  // ARP replies to a gateway address taken in (their sender learned)
   uint64_t fragmented = 0;         // packets without DF above the egress MTU, sent in fragments
   uint64_t fragments = 0;          // ... the fragments made of them
-  uint64_t punted = 0;             // DHCP messages handed to the control plane
-  uint64_t injected = 0;           // frames the control plane sent through the worker (DHCP replies)
+  uint64_t punted = 0;             // DHCP messages and router solicitations handed to the control plane
+  uint64_t injected = 0;           // frames the control plane sent through the worker (DHCP replies, advertisements)
   uint64_t inject_stale = 0;       // ... dropped because a new snapshot renumbered the networks meanwhile
   uint64_t routed6 = 0;            // of `routed`, the IPv6 packets
   uint64_t nd_adverts = 0;         // neighbor solicitations for a gateway address answered
@@ -142,7 +142,8 @@ struct RouterCounters {
 };
 
 // A frame the worker handed to the control plane: a DHCP message to the server of a routed
-// network (see RouterInterfaceSpec::dhcp), untagged, as it arrived.
+// network (see RouterInterfaceSpec::dhcp) or an IPv6 router solicitation where the control plane
+// advertises (RouterInterface6Spec::router_solicitations), untagged, as it arrived.
 struct PuntedFrame {
   std::string network;
   std::string port;  // the member port it came in on
@@ -259,7 +260,7 @@ class Dataplane {
   // The ARP cache of a routed network; empty for other networks.
   virtual std::vector<NeighborStatus> neighbors(const std::string& /*network*/) const { return {}; }
 
-  // The control plane's side of the gateway's own services (the DHCP server). punt_receive takes up
+  // The control plane's side of the gateway's own services (the DHCP server, router advertisements). punt_receive takes up
   // to `max` frames the worker handed over (call it from a timer; cheap when there are none).
   // inject sends an untagged Ethernet frame into `network` as the gateway: to the member its
   // destination MAC was learned behind, or flooded. It returns once the frame is queued for the
