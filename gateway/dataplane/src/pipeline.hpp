@@ -130,6 +130,8 @@ class RouteStage {
   void handle_arp(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint64_t now, PortCounterCells& in);
   void handle_ipv4(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint64_t now, PortCounterCells& in);
   void echo_reply(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint32_t ihl, PortCounterCells& in);
+  void send_echo_reply(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint8_t* icmp, uint8_t reply_type,
+                       PortCounterCells& in);
   // The first bytes of a packet as it arrived, kept where NAT rewrites it in place.
   struct ArrivedHead;
   // Sends an ICMP error about `m` (which stays the caller's) back to its sender, if the rate limit
@@ -152,6 +154,8 @@ class RouteStage {
   void learn_advert(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint32_t total, uint64_t now,
                     PortCounterCells& in);
   void echo_reply6(const Snapshot& tables, rte_mbuf* m, uint16_t member, PortCounterCells& in);
+  void learn_neighbor6(const Snapshot& tables, const SnapshotNetwork& net, const uint8_t* address, const uint8_t* mac,
+                       uint64_t now);
   void icmp6_error(const Snapshot& tables, const rte_mbuf* m, uint16_t member, uint8_t type, uint8_t code,
                    uint32_t rest, uint64_t now, PortCounterCells& in);
   void neighbor_solicit(const Snapshot& tables, uint16_t network, const uint8_t* target, rte_mempool* pool,

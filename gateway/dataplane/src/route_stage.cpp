@@ -331,7 +331,6 @@ bool RouteStage::nat_passed(const netproto::NatResult& r, rte_mbuf* m, PortCount
 // An echo request to a gateway address becomes the reply, in place.
 void RouteStage::echo_reply(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint32_t ihl,
                             PortCounterCells& in) {
-  const SnapshotNetwork& net = tables.networks[tables.members[member].network];
   uint8_t* eth = rte_pktmbuf_mtod(m, uint8_t*);
   uint8_t* ip = eth + kEthHeaderLen;
   uint8_t* icmp = ip + ihl;
@@ -349,8 +348,17 @@ void RouteStage::echo_reply(const Snapshot& tables, rte_mbuf* m, uint16_t member
   ip[8] = kDefaultTtl;
   store_be16(ip + 10, 0);
   store_be16(ip + 10, checksum(ip, ihl));
+  send_echo_reply(tables, m, member, icmp, 0, in);
+}
+
+// The common end of an echo reply (ICMP or ICMPv6) whose addresses are already swapped: the reply
+// type (the checksum follows, RFC 1624), back to the sender from the gateway's MAC.
+void RouteStage::send_echo_reply(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint8_t* icmp,
+                                 uint8_t reply_type, PortCounterCells& in) {
+  const SnapshotNetwork& net = tables.networks[tables.members[member].network];
+  uint8_t* eth = rte_pktmbuf_mtod(m, uint8_t*);
   const uint16_t old_word = load_be16(icmp);
-  icmp[0] = 0;
+  icmp[0] = reply_type;
   store_be16(icmp + 2, checksum_update16(load_be16(icmp + 2), old_word, load_be16(icmp)));
   std::memcpy(eth, eth + 6, 6);
   write_mac(eth + 6, net.router_mac);

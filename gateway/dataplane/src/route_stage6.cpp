@@ -16,7 +16,6 @@ namespace {
 
 using netproto::checksum_add;
 using netproto::checksum_finish;
-using netproto::checksum_update16;
 using netproto::load_be16;
 using netproto::store_be16;
 using netproto::store_be32;
@@ -201,11 +200,7 @@ void RouteStage::neighbor_advert(const Snapshot& tables, rte_mbuf* m, uint16_t m
     return drop(m, in, DropReason::ip_malformed);
   }
   if (!is_own_address(net, icmp + 8)) return drop(m, in, DropReason::not_routable);
-  if (!dad && source_mac != nullptr && (source_mac[0] & 1) == 0) {
-    if (!net.neighbors6->learn(ipv6_key(ip + 8), mac_key(source_mac), now, tables.router_times.neighbor_aging)) {
-      bump(counters_.neighbor_table_full);
-    }
-  }
+  if (!dad && source_mac != nullptr) learn_neighbor6(tables, net, ip + 8, source_mac, now);
   uint8_t target[16];
   uint8_t to_ip[16];
   uint8_t to_mac[6];
@@ -245,6 +240,15 @@ void RouteStage::neighbor_advert(const Snapshot& tables, rte_mbuf* m, uint16_t m
   bridge_.send_to_member(tables, member, reply, in);
 }
 
+// `address` is at `mac` (a unicast one; others teach nothing), as of `now`.
+void RouteStage::learn_neighbor6(const Snapshot& tables, const SnapshotNetwork& net, const uint8_t* address,
+                                 const uint8_t* mac, uint64_t now) {
+  if ((mac[0] & 1) != 0) return;
+  if (!net.neighbors6->learn(ipv6_key(address), mac_key(mac), now, tables.router_times.neighbor_aging)) {
+    bump(counters_.neighbor_table_full);
+  }
+}
+
 // A neighbor advertisement: its target is learned at its target link-layer address (or, without
 // that option, at the frame's source), like an ARP reply.
 void RouteStage::learn_advert(const Snapshot& tables, rte_mbuf* m, uint16_t member, uint32_t total, uint64_t now,
@@ -268,34 +272,25 @@ void RouteStage::learn_advert(const Snapshot& tables, rte_mbuf* m, uint16_t memb
   std::memcpy(target_address.data(), target, 16);
   const bool on_link = netproto::ipv6_is_link_local(target) ||
                        netproto::ipv6_in_prefix(target_address, net.router_ip6, net.prefix6);
-  if (on_link && !is_own_address(net, target) && (mac[0] & 1) == 0) {
-    if (!net.neighbors6->learn(ipv6_key(target), mac_key(mac), now, tables.router_times.neighbor_aging)) {
-      bump(counters_.neighbor_table_full);
-    }
-  }
+  if (on_link && !is_own_address(net, target)) learn_neighbor6(tables, net, target, mac, now);
   bump(counters_.nd_adverts_received);
   rte_pktmbuf_free(m);
 }
 
-// An echo request to a gateway address becomes the reply, in place. Swapping the addresses leaves
-// the pseudo-header's sum as it was, so only the type changes the checksum.
+// An echo request to a gateway address becomes the reply, in place (when its checksum holds).
+// Swapping the addresses leaves the pseudo-header's sum as it was, so only the type changes it.
 void RouteStage::echo_reply6(const Snapshot& tables, rte_mbuf* m, uint16_t member, PortCounterCells& in) {
-  const SnapshotNetwork& net = tables.networks[tables.members[member].network];
-  uint8_t* eth = rte_pktmbuf_mtod(m, uint8_t*);
-  uint8_t* ip = eth + kEthHeaderLen;
-  uint8_t* icmp = ip + kIpv6HeaderLength;
+  uint8_t* ip = rte_pktmbuf_mtod_offset(m, uint8_t*, kEthHeaderLen);
+  const uint32_t total = kIpv6HeaderLength + load_be16(ip + 4);
+  if (kEthHeaderLen + total > m->data_len || icmpv6_checksum(ip, total - kIpv6HeaderLength) != 0) {
+    return drop(m, in, DropReason::ip_malformed);
+  }
   uint8_t address[16];
   std::memcpy(address, ip + 8, 16);
   std::memcpy(ip + 8, ip + 24, 16);
   std::memcpy(ip + 24, address, 16);
   ip[7] = kDefaultHopLimit;
-  const uint16_t old_word = load_be16(icmp);
-  icmp[0] = kEchoReply;
-  store_be16(icmp + 2, checksum_update16(load_be16(icmp + 2), old_word, load_be16(icmp)));
-  std::memcpy(eth, eth + 6, 6);
-  write_mac(eth + 6, net.router_mac);
-  bump(counters_.icmp_echo_replies);
-  bridge_.send_to_member(tables, member, m, in);
+  send_echo_reply(tables, m, member, ip + kIpv6HeaderLength, kEchoReply, in);
 }
 
 // An ICMPv6 error about `m` (which stays the caller's) back to its sender, within the shared rate

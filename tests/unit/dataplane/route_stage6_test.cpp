@@ -258,12 +258,14 @@ TEST_F(RouteStage6Test, MalformedNeighborDiscoveryAndIpv6AreCountedAndDropped) {
   netproto::store_be16(rte_pktmbuf_mtod(truncated, uint8_t*) + 14 + 4, 400);  // payload beyond the frame
   rte_mbuf* version4 = udp6(host_a_, internet_);
   rte_pktmbuf_mtod(version4, uint8_t*)[14] = 0x40;
+  rte_mbuf* bad_echo = v6(kLanRouter, kMacA, host_a_, lan_gw_, 58, 64, icmpv6_echo(1, 1));
+  rte_pktmbuf_mtod(bad_echo, uint8_t*)[14 + 40 + 8] ^= 0x01;  // the data, under the checksum
   std::vector<uint8_t> zero_option = neighbor_solicitation(lan_gw_, &kMacA);
   zero_option[25] = 0;  // option length 0
   run(kA, {solicit(host_a_, lan_gw_, &kMacA, 64),  // not from the link
-           bad_checksum, truncated, version4,
+           bad_checksum, truncated, version4, bad_echo,
            v6(kLanRouter, kMacA, host_a_, lan_gw_, 58, 255, zero_option)});
-  EXPECT_EQ(drops(kA, DropReason::ip_malformed), 5u);
+  EXPECT_EQ(drops(kA, DropReason::ip_malformed), 6u);
   EXPECT_EQ(queued(kA), 0);
   EXPECT_EQ(queued(kSolo), 0);
   EXPECT_EQ(counters_->nd_adverts.load(), 0u);
