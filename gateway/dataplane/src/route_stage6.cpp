@@ -200,7 +200,7 @@ void RouteStage::neighbor_advert(const Snapshot& tables, rte_mbuf* m, uint16_t m
     return drop(m, in, DropReason::ip_malformed);
   }
   if (!is_own_address(net, icmp + 8)) return drop(m, in, DropReason::not_routable);
-  if (!dad && source_mac != nullptr) learn_neighbor6(tables, net, ip + 8, source_mac, now);
+  if (!dad && source_mac != nullptr) learn_neighbor6(tables, net, ip + 8, source_mac, now);  // on-link senders
   uint8_t target[16];
   uint8_t to_ip[16];
   uint8_t to_mac[6];
@@ -240,10 +240,14 @@ void RouteStage::neighbor_advert(const Snapshot& tables, rte_mbuf* m, uint16_t m
   bridge_.send_to_member(tables, member, reply, in);
 }
 
-// `address` is at `mac` (a unicast one; others teach nothing), as of `now`.
+// `address` is at `mac`, as of `now`: learned when it is another host on the link (link-local or on
+// the subnet, not the gateway) at a unicast MAC; anything else teaches nothing.
 void RouteStage::learn_neighbor6(const Snapshot& tables, const SnapshotNetwork& net, const uint8_t* address,
                                  const uint8_t* mac, uint64_t now) {
-  if ((mac[0] & 1) != 0) return;
+  netproto::Ipv6Address a;
+  std::memcpy(a.data(), address, 16);
+  const bool on_link = netproto::ipv6_is_link_local(address) || netproto::ipv6_in_prefix(a, net.router_ip6, net.prefix6);
+  if (!on_link || is_own_address(net, address) || (mac[0] & 1) != 0) return;
   if (!net.neighbors6->learn(ipv6_key(address), mac_key(mac), now, tables.router_times.neighbor_aging)) {
     bump(counters_.neighbor_table_full);
   }
@@ -268,11 +272,7 @@ void RouteStage::learn_advert(const Snapshot& tables, rte_mbuf* m, uint16_t memb
     return drop(m, in, DropReason::ip_malformed);
   }
   const uint8_t* mac = target_mac != nullptr ? target_mac : eth + 6;
-  netproto::Ipv6Address target_address;
-  std::memcpy(target_address.data(), target, 16);
-  const bool on_link = netproto::ipv6_is_link_local(target) ||
-                       netproto::ipv6_in_prefix(target_address, net.router_ip6, net.prefix6);
-  if (on_link && !is_own_address(net, target)) learn_neighbor6(tables, net, target, mac, now);
+  learn_neighbor6(tables, net, target, mac, now);
   bump(counters_.nd_adverts_received);
   rte_pktmbuf_free(m);
 }

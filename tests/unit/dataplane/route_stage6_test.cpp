@@ -103,6 +103,15 @@ TEST_F(RouteStage6Test, NeighborSolicitationForTheGatewayIsAnsweredAndTheAskerLe
   EXPECT_EQ(snap_.networks[0].neighbors6->lookup(ipv6_key(host_a_.data()), 10, 1000000), mac_key(kMacA.data()));
 }
 
+TEST_F(RouteStage6Test, OnlyHostsOnTheLinkAreLearned) {
+  // Answered, but a sender off the subnet, or claiming the gateway's own address, is not learned.
+  run(kA, {solicit(ip6("2001:db8::5"), lan_gw_, &kMacA), solicit(lan_gw_, lan_ll_, &kMacA)});
+  EXPECT_EQ(queued(kA), 2);
+  EXPECT_EQ(snap_.networks[0].neighbors6->size(), 0u);
+  run(kA, {solicit(host_a_ll_, lan_gw_, &kMacA)});
+  EXPECT_EQ(snap_.networks[0].neighbors6->size(), 1u) << "a link-local sender is";
+}
+
 TEST_F(RouteStage6Test, LinkLocalAddressIsAnsweredToo) {
   run(kA, {solicit(host_a_ll_, lan_ll_, &kMacA)});
   ASSERT_EQ(queued(kA), 1);
