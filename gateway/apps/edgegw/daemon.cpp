@@ -196,7 +196,7 @@ int run_daemon(const DaemonOptions& options) {
       if (ec) return;
       dataplane.reclaim();
       dataplane.capture_poll_all();  // drains capture rings into their files
-      punts.poll();                    // punted DHCP messages: answered within one period
+      punts.poll();                    // punted DHCP messages and router solicitations, within one period
       ra.poll();                       // router advertisements due (solicited ones to the millisecond)
       arm_reclaim();
     });
