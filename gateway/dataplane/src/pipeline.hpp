@@ -142,6 +142,9 @@ class RouteStage {
   void arp_request(const Snapshot& tables, uint16_t network, uint32_t target, rte_mempool* pool, uint64_t now,
                    PortCounterCells& in);
   void punt(const Snapshot& tables, rte_mbuf* m, PortCounterCells& in);
+  // A frame of `length` bytes the router builds, in a new buffer from `pool`; nullptr (counted
+  // no_mbuf on `in`) when there is none.
+  uint8_t* new_frame(rte_mempool* pool, uint32_t length, rte_mbuf** frame, PortCounterCells& in);
   // One token of the ICMP error rate limit (shared by ICMP and ICMPv6), or false (counted).
   bool take_icmp_token(const Snapshot& tables, uint64_t now);
 

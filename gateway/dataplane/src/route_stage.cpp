@@ -269,15 +269,9 @@ void RouteStage::fragment(const Snapshot& tables, uint16_t network, rte_mbuf* m,
   bump(counters_.fragmented);
   for (uint32_t at = 0; at < data; at += step) {
     const uint32_t length = std::min(step, data - at);
-    rte_mbuf* f = rte_pktmbuf_alloc(m->pool);
-    auto* p = f != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(
-                                 f, static_cast<uint16_t>(kEthHeaderLen + kIpv4HeaderLength + length)))
-                           : nullptr;
-    if (p == nullptr) {
-      rte_pktmbuf_free(f);
-      bump(in.drop(DropReason::no_mbuf));
-      break;
-    }
+    rte_mbuf* f = nullptr;
+    uint8_t* p = new_frame(m->pool, kEthHeaderLen + kIpv4HeaderLength + length, &f, in);
+    if (p == nullptr) break;
     f->port = m->port;  // where it came in, like the packet it is part of
     f->hash.usr = m->hash.usr;  // its ingress membership and routed mark (security groups)
     std::memcpy(p, eth, kEthHeaderLen + kIpv4HeaderLength);
@@ -382,19 +376,11 @@ void RouteStage::icmp_error(const Snapshot& tables, const rte_mbuf* m, uint16_t 
   if (!take_icmp_token(tables, now)) return;
 
   const SnapshotNetwork& net = tables.networks[tables.members[member].network];
-  rte_mbuf* e = rte_pktmbuf_alloc(m->pool);
-  if (e == nullptr) {
-    bump(in.drop(DropReason::no_mbuf));
-    return;
-  }
   const uint32_t quote = std::min({total, kIcmpQuoteMax, m->data_len - kEthHeaderLen});
   const uint32_t length = kIpv4HeaderLength + kIcmpHeaderLength + quote;
-  auto* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(e, static_cast<uint16_t>(kEthHeaderLen + length)));
-  if (out == nullptr) {
-    rte_pktmbuf_free(e);
-    bump(in.drop(DropReason::no_mbuf));
-    return;
-  }
+  rte_mbuf* e = nullptr;
+  uint8_t* out = new_frame(m->pool, kEthHeaderLen + length, &e, in);
+  if (out == nullptr) return;
   std::memcpy(out, eth + 6, 6);  // back to the sender (or the router it came through)
   write_mac(out + 6, net.router_mac);
   store_be16(out + 12, kEtherIpv4);
@@ -419,6 +405,18 @@ void RouteStage::icmp_error(const Snapshot& tables, const rte_mbuf* m, uint16_t 
   bridge_.send_to_member(tables, member, e, in);
 }
 
+uint8_t* RouteStage::new_frame(rte_mempool* pool, uint32_t length, rte_mbuf** frame, PortCounterCells& in) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool);
+  auto* data = m != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(length))) : nullptr;
+  if (data == nullptr) {
+    rte_pktmbuf_free(m);
+    bump(in.drop(DropReason::no_mbuf));
+    return nullptr;
+  }
+  *frame = m;
+  return data;
+}
+
 bool RouteStage::take_icmp_token(const Snapshot& tables, uint64_t now) {
   const RouterTimes& times = tables.router_times;
   if (times.icmp_error_interval != 0 && now - icmp_refilled_at_ >= times.icmp_error_interval) {
@@ -437,13 +435,9 @@ bool RouteStage::take_icmp_token(const Snapshot& tables, uint64_t now) {
 void RouteStage::arp_request(const Snapshot& tables, uint16_t network, uint32_t target, rte_mempool* pool,
                              uint64_t now, PortCounterCells& in) {
   const SnapshotNetwork& net = tables.networks[network];
-  rte_mbuf* r = rte_pktmbuf_alloc(pool);
-  auto* out = r != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(r, kMinFrame)) : nullptr;
-  if (out == nullptr) {
-    rte_pktmbuf_free(r);
-    bump(in.drop(DropReason::no_mbuf));
-    return;
-  }
+  rte_mbuf* r = nullptr;
+  uint8_t* out = new_frame(pool, kMinFrame, &r, in);
+  if (out == nullptr) return;
   std::memset(out, 0, kMinFrame);
   std::memset(out, 0xff, 6);
   write_mac(out + 6, net.router_mac);

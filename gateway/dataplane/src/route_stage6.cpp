@@ -212,15 +212,11 @@ void RouteStage::neighbor_advert(const Snapshot& tables, rte_mbuf* m, uint16_t m
   } else {
     std::memcpy(to_mac, eth + 6, 6);
   }
-  rte_mbuf* reply = rte_pktmbuf_alloc(m->pool);
-  auto* out = reply != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(reply, kNdFrameLength)) : nullptr;
+  rte_mbuf* reply = nullptr;
+  uint8_t* out = new_frame(m->pool, kNdFrameLength, &reply, in);
   if (reply != nullptr) reply->port = m->port;  // where it came in, like the solicitation it answers
   rte_pktmbuf_free(m);
-  if (out == nullptr) {
-    rte_pktmbuf_free(reply);
-    bump(in.drop(DropReason::no_mbuf));
-    return;
-  }
+  if (out == nullptr) return;
   std::memcpy(out, to_mac, 6);
   write_mac(out + 6, net.router_mac);
   store_be16(out + 12, kEtherIpv6);
@@ -307,17 +303,11 @@ void RouteStage::icmp6_error(const Snapshot& tables, const rte_mbuf* m, uint16_t
   }
   if (!take_icmp_token(tables, now)) return;
   const SnapshotNetwork& net = tables.networks[tables.members[member].network];
-  rte_mbuf* e = rte_pktmbuf_alloc(m->pool);
   const uint32_t quote = std::min({total, kIcmpv6QuoteMax, m->data_len - kEthHeaderLen});
   const uint32_t length = kIcmpv6HeaderLength + quote;
-  auto* out = e != nullptr ? reinterpret_cast<uint8_t*>(
-                                 rte_pktmbuf_append(e, static_cast<uint16_t>(kEthHeaderLen + kIpv6HeaderLength + length)))
-                           : nullptr;
-  if (out == nullptr) {
-    rte_pktmbuf_free(e);
-    bump(in.drop(DropReason::no_mbuf));
-    return;
-  }
+  rte_mbuf* e = nullptr;
+  uint8_t* out = new_frame(m->pool, kEthHeaderLen + kIpv6HeaderLength + length, &e, in);
+  if (out == nullptr) return;
   std::memcpy(out, eth + 6, 6);  // back to the sender (or the router it came through)
   write_mac(out + 6, net.router_mac);
   store_be16(out + 12, kEtherIpv6);
@@ -341,13 +331,9 @@ void RouteStage::icmp6_error(const Snapshot& tables, const rte_mbuf* m, uint16_t
 void RouteStage::neighbor_solicit(const Snapshot& tables, uint16_t network, const uint8_t* target,
                                   rte_mempool* pool, uint64_t now, PortCounterCells& in) {
   const SnapshotNetwork& net = tables.networks[network];
-  rte_mbuf* r = rte_pktmbuf_alloc(pool);
-  auto* out = r != nullptr ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(r, kNdFrameLength)) : nullptr;
-  if (out == nullptr) {
-    rte_pktmbuf_free(r);
-    bump(in.drop(DropReason::no_mbuf));
-    return;
-  }
+  rte_mbuf* r = nullptr;
+  uint8_t* out = new_frame(pool, kNdFrameLength, &r, in);
+  if (out == nullptr) return;
   std::array<uint8_t, 16> target_bytes;
   std::memcpy(target_bytes.data(), target, 16);
   const std::array<uint8_t, 16> group = netproto::ipv6_solicited_node(target_bytes);
