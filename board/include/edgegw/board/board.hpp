@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace edgegw::board {
 
@@ -15,6 +16,15 @@ struct DataplaneDefaults {
   bool no_pci = true;       // boxes whose ports are all virtual devices
 };
 
+// What the board sets aside for guests; the gateway refuses guests beyond it (admission control).
+struct GuestResources {
+  unsigned memory_mb = 0;  // all guests' memory together
+  unsigned vcpus = 0;      // all guests' vCPUs together (may exceed the CPUs: vCPUs time-share)
+  // Host CPUs guest threads run on. Default: every CPU of the board that no data-plane worker lcore
+  // is pinned to alone (an lcore whose CPU set is one CPU owns it); all CPUs when none is left.
+  std::vector<unsigned> cpus;
+};
+
 struct BoardDescriptor {
   std::string name;         // file stem, e.g. "generic-x86_64"
   std::string model;        // human readable
@@ -22,6 +32,7 @@ struct BoardDescriptor {
   unsigned cpus = 0;
   unsigned ram_mb = 0;
   DataplaneDefaults dataplane;
+  GuestResources guests;  // `guests` in the descriptor; default: half the RAM, 2 vCPUs per CPU
 };
 
 struct BoardLoad {

@@ -288,6 +288,84 @@ inline constexpr size_t kMaxCompiledSecurityRules = 16384;
 
 std::string format_ipv4(uint32_t address);
 
+// Guests: KVM virtual machines the gateway runs, one QEMU process each (see docs/config.md#guests).
+enum class RestartPolicy {
+  never,       // a guest that stops stays stopped
+  on_failure,  // restarted when it crashed (QEMU died without the guest shutting down), with backoff
+  always,      // restarted whenever it stops, also after a shutdown from inside, with backoff
+};
+
+const char* restart_policy_name(RestartPolicy policy);
+std::optional<RestartPolicy> restart_policy_from_name(std::string_view name);
+
+enum class DiskFormat { qcow2, raw };
+
+struct GuestDiskConfig {
+  std::string image;  // absolute path of the base image; never written (see overlay)
+  DiskFormat format = DiskFormat::qcow2;
+  // qcow2 only: the guest writes to its own qcow2 overlay backed by `image` (kept across restarts,
+  // deleted with the guest). false: the guest writes the image itself.
+  bool overlay = true;
+
+  bool operator==(const GuestDiskConfig&) const = default;
+};
+
+// Direct kernel boot (no firmware, no boot disk needed).
+struct GuestKernelConfig {
+  std::string kernel;   // absolute path
+  std::string initrd;   // absolute path, "" = none
+  std::string cmdline;  // at most 1024 characters
+
+  bool operator==(const GuestKernelConfig&) const = default;
+};
+
+struct GuestNicConfig {
+  std::string port;               // a port of kind vhost, used by no other NIC
+  std::optional<MacAddress> mac;  // unicast; default derived from the guest name and NIC index
+  // Plugged into the running guest over QMP (device_add) when the NIC is added, and unplugged when
+  // it is removed, instead of restarting the guest.
+  bool hotplug = false;
+
+  bool operator==(const GuestNicConfig&) const = default;
+};
+
+// A cloud-init NoCloud seed (a FAT volume labelled "cidata") attached to the guest.
+struct GuestCloudInitConfig {
+  std::string hostname;                          // default: the guest name
+  std::string user;                              // "" = the image's default user
+  std::string password_hash;                     // crypt(3) hash, "" = none (never a clear password)
+  std::vector<std::string> ssh_authorized_keys;  // at most 16
+  bool network_dhcp = true;                      // network-config: DHCP on every NIC (by MAC)
+
+  bool operator==(const GuestCloudInitConfig&) const = default;
+};
+
+struct GuestConfig {
+  std::string name;  // unique among guests, name pattern
+  uint16_t vcpus = 1;         // 1..64
+  uint32_t memory_mb = 256;   // 64..1048576
+  std::vector<GuestDiskConfig> disks;  // at most 8, attached as virtio disks in order
+  std::optional<GuestKernelConfig> kernel;  // else firmware (SeaBIOS) boots the first disk
+  std::vector<GuestNicConfig> nics;         // at most 8, in PCI slot order
+  std::optional<GuestCloudInitConfig> cloud_init;
+  bool autostart = true;  // started when the config is applied and when the gateway starts
+  RestartPolicy restart = RestartPolicy::on_failure;
+  // Host CPUs the guest's threads may run on; empty = the board's guest CPUs (never a CPU the
+  // board dedicates to a data-plane lcore).
+  std::vector<uint16_t> cpus;
+
+  bool operator==(const GuestConfig&) const = default;
+};
+
+inline constexpr size_t kMaxGuests = 32;
+inline constexpr size_t kMaxGuestDisks = 8;
+inline constexpr size_t kMaxGuestNics = 8;
+
+// The default MAC of a guest NIC: 52:54:00 (QEMU's prefix) and three bytes hashed from the guest name
+// and NIC index, so a guest keeps its MAC (and its DHCP address) across restarts and config changes.
+MacAddress default_guest_mac(const std::string& guest, size_t nic_index);
+
+
 struct GatewayConfig {
   uint64_t version = 0;  // 1..2^53-1, must increase with every applied document
   std::string description;
@@ -296,10 +374,12 @@ struct GatewayConfig {
   std::vector<RouteConfig> routes;
   std::vector<Route6Config> routes6;  // the IPv6 entries of the document's `routes`, in their order
   std::vector<SecurityGroupConfig> security_groups;
+  std::vector<GuestConfig> guests;
 
   const PortConfig* find_port(const std::string& name) const;
   const NetworkConfig* find_network(const std::string& name) const;
   const SecurityGroupConfig* find_security_group(const std::string& name) const;
+  const GuestConfig* find_guest(const std::string& name) const;
 
   bool operator==(const GatewayConfig&) const = default;
 };
