@@ -1,6 +1,7 @@
-// The acceleration probe: a 64 KiB BIOS whose reset vector writes 0x21 to isa-debug-exit, run under
-// the accelerator in question. QEMU exits with (0x21 << 1) | 1 = 67 only if the guest executed;
-// a KVM that accepts ioctls but never runs a vCPU shows up as a hang, killed at the timeout.
+// The acceleration probe: a 64 KiB BIOS that enters long mode, runs a loop and writes 0x21 to
+// isa-debug-exit, run under the accelerator in question. QEMU exits with (0x21 << 1) | 1 = 67 only
+// if the guest got there; a KVM that accepts ioctls but never runs (or only crawls through) guest
+// code shows up as a hang, killed at the timeout.
 #include "edgegw/control/accel_probe.hpp"
 
 #include <fcntl.h>
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
+#include <iterator>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -34,8 +35,71 @@ constexpr size_t kBiosBytes = 64 * 1024;
 constexpr size_t kResetVector = 0xFFF0;  // F000:FFF0, the last 16 bytes of the BIOS
 constexpr uint8_t kExitByte = 0x21;
 constexpr int kExitStatus = (kExitByte << 1) | 1;  // what isa-debug-exit makes of it
-// mov al, 0x21; out 0xf4, al; hlt; jmp -3 (back to the hlt)
-constexpr std::array<uint8_t, 7> kResetCode = {0xB0, kExitByte, 0xE6, 0xF4, 0xF4, 0xEB, 0xFD};
+// Long enough that a vCPU which only crawls misses the timeout (a broken KVM here ran such a loop at
+// well under a million iterations a second), short enough to be milliseconds under TCG or a working
+// KVM.
+constexpr uint32_t kLoopIterations = 20'000'000;
+constexpr size_t kLoopCountOffset = 0x96;
+
+// The firmware, at F000:0000 (linear 0xF0000). A guest kernel needs more than real mode, so it goes
+// where a kernel goes: protected mode, then long mode with an identity-mapped 2 MiB page, then runs
+// the loop and writes kExitByte to port 0xf4. The GDT's descriptors have their accessed bit set:
+// the CPU would otherwise write it into the GDT, which here is ROM.
+constexpr uint8_t kCode[] = {
+    // 16-bit
+    0xFA,                                      // 00 cli
+    0xB8, 0x00, 0xF0,                          // 01 mov ax, 0xf000
+    0x8E, 0xD8,                                // 04 mov ds, ax
+    0x66, 0x0F, 0x01, 0x16, 0xC8, 0x00,        // 06 lgdt dword [0xc8]
+    0x0F, 0x20, 0xC0,                          // 0c mov eax, cr0
+    0x66, 0x83, 0xC8, 0x01,                    // 0f or eax, 1 (PE)
+    0x0F, 0x22, 0xC0,                          // 13 mov cr0, eax
+    0x66, 0xEA, 0x1E, 0x00, 0x0F, 0x00, 0x08, 0x00,  // 16 jmp dword 0x08:0xf001e
+    // 32-bit
+    0x66, 0xB8, 0x10, 0x00,                    // 1e mov ax, 0x10
+    0x8E, 0xD8,                                // 22 mov ds, ax
+    0x8E, 0xC0,                                // 24 mov es, ax
+    0x8E, 0xD0,                                // 26 mov ss, ax
+    0xC7, 0x05, 0x00, 0x10, 0x00, 0x00, 0x03, 0x20, 0x00, 0x00,  // 28 PML4[0] = 0x2000 | P | RW
+    0xC7, 0x05, 0x04, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // 32
+    0xC7, 0x05, 0x00, 0x20, 0x00, 0x00, 0x03, 0x30, 0x00, 0x00,  // 3c PDPT[0] = 0x3000 | P | RW
+    0xC7, 0x05, 0x04, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // 46
+    0xC7, 0x05, 0x00, 0x30, 0x00, 0x00, 0x83, 0x00, 0x00, 0x00,  // 50 PD[0] = 0 | P | RW | PS (2 MiB)
+    0xC7, 0x05, 0x04, 0x30, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // 5a
+    0xB8, 0x00, 0x10, 0x00, 0x00,              // 64 mov eax, 0x1000
+    0x0F, 0x22, 0xD8,                          // 69 mov cr3, eax
+    0x0F, 0x20, 0xE0,                          // 6c mov eax, cr4
+    0x83, 0xC8, 0x20,                          // 6f or eax, 0x20 (PAE)
+    0x0F, 0x22, 0xE0,                          // 72 mov cr4, eax
+    0xB9, 0x80, 0x00, 0x00, 0xC0,              // 75 mov ecx, 0xc0000080 (EFER)
+    0x0F, 0x32,                                // 7a rdmsr
+    0x0D, 0x00, 0x01, 0x00, 0x00,              // 7c or eax, 0x100 (LME)
+    0x0F, 0x30,                                // 81 wrmsr
+    0x0F, 0x20, 0xC0,                          // 83 mov eax, cr0
+    0x0D, 0x00, 0x00, 0x00, 0x80,              // 86 or eax, 0x80000000 (PG)
+    0x0F, 0x22, 0xC0,                          // 8b mov cr0, eax
+    0xEA, 0x95, 0x00, 0x0F, 0x00, 0x18, 0x00,  // 8e jmp 0x18:0xf0095
+    // 64-bit
+    0xB9, 0x00, 0x00, 0x00, 0x00,              // 95 mov ecx, kLoopIterations (patched at 0x96)
+    0xFF, 0xC9,                                // 9a dec ecx
+    0x75, 0xFC,                                // 9c jnz 0x9a
+    0xB0, kExitByte,                           // 9e mov al, 0x21
+    0xE6, 0xF4,                                // a0 out 0xf4, al
+    0xF4,                                      // a2 hlt
+    0xEB, 0xFD,                                // a3 jmp 0xa2
+    0xF4, 0xF4, 0xF4,                          // a5 (padding)
+    // a8: GDT: null, 32-bit code 0x08, data 0x10, 64-bit code 0x18
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  //
+    0xFF, 0xFF, 0x00, 0x00, 0x00, 0x9B, 0xCF, 0x00,  //
+    0xFF, 0xFF, 0x00, 0x00, 0x00, 0x93, 0xCF, 0x00,  //
+    0xFF, 0xFF, 0x00, 0x00, 0x00, 0x9B, 0xAF, 0x00,  //
+    // c8: GDT descriptor: limit 31, base 0xf00a8
+    0x1F, 0x00, 0xA8, 0x00, 0x0F, 0x00,
+};
+// At the reset vector: jmp 0xf000:0x0000 (real mode, CS base 0xf0000).
+constexpr uint8_t kResetCode[] = {0xEA, 0x00, 0x00, 0x00, 0xF0};
+
+static_assert(sizeof(kCode) == 0xCE, "the jumps and the GDT address above assume this layout");
 
 milliseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
@@ -47,7 +111,9 @@ std::string ms_text(milliseconds ms) { return std::to_string(ms.count()) + " ms"
 // Writes the BIOS image; empty on success, else why not.
 std::string write_firmware(const std::string& path) {
   std::vector<uint8_t> image(kBiosBytes, 0xF4);  // hlt everywhere else
-  std::copy(kResetCode.begin(), kResetCode.end(), image.begin() + kResetVector);
+  std::copy(std::begin(kCode), std::end(kCode), image.begin());
+  for (size_t i = 0; i < 4; ++i) image[kLoopCountOffset + i] = static_cast<uint8_t>(kLoopIterations >> (8 * i));
+  std::copy(std::begin(kResetCode), std::end(kResetCode), image.begin() + kResetVector);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return "cannot write firmware " + path + ": " + errno_text(errno);
   size_t done = 0;
