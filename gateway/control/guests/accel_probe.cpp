@@ -193,15 +193,18 @@ Child spawn(const std::vector<std::string>& argv, const std::string& log_path) {
   return child;
 }
 
-// Waits for `pid` until `deadline`; true with its status, or false (still running) at the deadline.
+constexpr int kStatusLost = -1;
+
+// Waits for `pid` until `deadline`; true with its status (kStatusLost when it was reaped elsewhere,
+// e.g. with SIGCHLD ignored), or false (still running) at the deadline.
 bool wait_until(pid_t pid, Clock::time_point deadline, int* status) {
   milliseconds nap{2};
   for (;;) {
     pid_t got = ::waitpid(pid, status, WNOHANG);
     if (got == pid) return true;
     if (got < 0 && errno != EINTR) {
-      *status = 0;
-      return true;  // not our child any more (someone else reaped it): nothing left to wait for
+      *status = kStatusLost;
+      return true;  // not our child any more: nothing left to wait for
     }
     auto now = Clock::now();
     if (now >= deadline) return false;
@@ -243,6 +246,7 @@ AccelProbe probe_accel(const std::string& qemu_binary, const std::string& work_d
   Child child = spawn(argv, log_path);
   if (child.pid < 0) {
     ::unlink(firmware.c_str());
+    ::unlink(log_path.c_str());
     return finish(Accel::tcg, child.error);
   }
 
@@ -258,6 +262,8 @@ AccelProbe probe_accel(const std::string& qemu_binary, const std::string& work_d
     }
     std::string upper = name == "kvm" ? "KVM" : "TCG";
     verdict = upper + " guest hung for " + ms_text(timeout) + ", killed";
+  } else if (status == kStatusLost) {
+    verdict = "QEMU (" + name + ") ended but its exit status was lost (SIGCHLD ignored?)";
   } else if (WIFEXITED(status) && WEXITSTATUS(status) == kExitStatus) {
     ran = true;
     verdict = name + " guest ran";

@@ -22,13 +22,12 @@ std::string read_file(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// 2500 distinct-ish bytes: line N is "line NNNN\n" (10 bytes).
+// `lines` lines of 10 bytes each: "line 0000\n", "line 0001\n", ...
 std::string sample(size_t lines) {
   std::string text;
-  char line[16];
   for (size_t i = 0; i < lines; ++i) {
-    std::snprintf(line, sizeof line, "line %04zu\n", i);
-    text += line;
+    std::string number = std::to_string(i % 10000);
+    text += "line " + std::string(4 - number.size(), '0') + number + "\n";
   }
   return text;
 }
