@@ -65,7 +65,7 @@ void GuestManager::stop_orphans(const std::vector<GuestDefinition>& guests) {
     def.config.autostart = false;
     auto runner = std::make_shared<GuestRunner>(*this, def);
     leaving_.push_back(runner);
-    runner->begin();  // autostart off: adopts without restarting (its command line differs)
+    runner->adopt_orphan();
     GuestRunner* raw = runner.get();
     const std::string dir = files.dir;
     runner->stop_then([this, raw, dir] {

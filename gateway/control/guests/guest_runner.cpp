@@ -141,6 +141,10 @@ void GuestRunner::begin() {
   if (want_running()) launch();
 }
 
+void GuestRunner::adopt_orphan() {
+  if (const pid_t pid = find_running_qemu(definition_.config.name, files_); pid > 0) watch(pid, true);
+}
+
 void GuestRunner::redefine(GuestDefinition definition) {
   if (definition == definition_) return;
   definition_ = std::move(definition);

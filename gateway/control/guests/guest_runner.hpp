@@ -25,6 +25,8 @@ class GuestRunner : public std::enable_shared_from_this<GuestRunner> {
   // First sight of the guest: adopts its running QEMU (restarting it when its command line is not
   // what the definition asks for), else starts it when autostart and not held.
   void begin();
+  // A QEMU left running for a guest no longer configured: watch it (to stop it next).
+  void adopt_orphan();
   // A new definition from the config: restarts a running guest with it.
   void redefine(GuestDefinition definition);
   void start_by_user();
