@@ -27,6 +27,8 @@ using nlohmann::json;
 using std::chrono::seconds;
 
 constexpr const char* kPayload = "edgegw-uplink-payload-7f3a";
+// An HTTP GET with busybox nc (the static busybox's wget crashes resolving names without NSS).
+constexpr const char* kFetch = "printf 'GET /data.txt HTTP/1.0\\r\\n\\r\\n' | nc -w 5 10.99.0.2 8000";
 
 json guest_doc(const std::string& name, const std::string& port, const TestGuestImage& image, const json& mac = nullptr) {
   json nic = {{"port", port}};
@@ -154,7 +156,7 @@ TEST_F(Guests, NatGuestsGetAddressesByDhcpPingTheGatewayAndFetchFromTheUplink) {
   ShellResult ping = guest_shell(d(), "g1", "ping -c 3 -W 2 192.168.122.1");
   EXPECT_EQ(ping.exit_code, 0) << ping.out;
   EXPECT_NE(ping.out.find("3 packets received"), std::string::npos) << ping.out;
-  ShellResult fetch = guest_shell(d(), "g1", "wget -q -T 5 -O - http://10.99.0.2:8000/data.txt");
+  ShellResult fetch = guest_shell(d(), "g1", kFetch);
   EXPECT_EQ(fetch.exit_code, 0) << fetch.out;
   EXPECT_NE(fetch.out.find(kPayload), std::string::npos) << fetch.out;
   // Through NAT: the uplink host saw the gateway's address, and the gateway has the session.
@@ -190,15 +192,17 @@ TEST_F(Guests, IsolatedGuestReachesNeitherTheUplinkNorTheNatGuests) {
   EXPECT_NE(ping_gw.exit_code, 0) << ping_gw.out;
   ShellResult ping_g1 = guest_shell(d(), "g3", "ping -c 2 -W 1 " + g1_ip_);
   EXPECT_NE(ping_g1.exit_code, 0) << ping_g1.out;
-  ShellResult fetch = guest_shell(d(), "g3", "wget -q -T 3 -O - http://10.99.0.2:8000/data.txt");
+  ShellResult fetch = guest_shell(d(), "g3", kFetch);
   EXPECT_NE(fetch.exit_code, 0) << fetch.out;
   EXPECT_EQ(fetch.out.find(kPayload), std::string::npos) << fetch.out;
 }
 
 TEST_F(Guests, GuestToGuestTransferThroughTheSwitch) {
   ASSERT_FALSE(g2_ip_.empty()) << "needs the first test";
-  // g2 listens and counts what arrives; g1 sends 4 MiB.
-  ShellResult listen = guest_shell(d(), "g2", "(nc -l -p 5001 | wc -c > /tmp/received) >/dev/null 2>&1 &");
+  // g2 listens and counts what arrives; g1 sends 4 MiB. (A background job's stdin is /dev/null, and
+  // nc ends a connection soon after its stdin ends: the listener's stdin stays open.)
+  ShellResult listen =
+      guest_shell(d(), "g2", "(sleep 300 | nc -l -p 5001 | wc -c > /tmp/received) >/dev/null 2>&1 & true");
   ASSERT_EQ(listen.exit_code, 0) << listen.out;
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   ShellResult send = guest_shell(d(), "g1", "dd if=/dev/zero bs=64k count=64 2>/dev/null | nc " + g2_ip_ + " 5001",
@@ -253,7 +257,7 @@ TEST_F(Guests, GatewayRestartKeepsGuestsRunningAndTrafficResumes) {
     ping = guest_shell(d(), "g1", "ping -c 2 -W 2 192.168.122.1");
   } while (ping.exit_code != 0 && std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(ping.exit_code, 0) << ping.out << d().log();
-  ShellResult fetch = guest_shell(d(), "g2", "wget -q -T 5 -O - http://10.99.0.2:8000/data.txt");
+  ShellResult fetch = guest_shell(d(), "g2", kFetch);
   EXPECT_NE(fetch.out.find(kPayload), std::string::npos) << fetch.out;
 }
 
