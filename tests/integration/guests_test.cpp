@@ -240,6 +240,7 @@ TEST_F(Guests, GatewayRestartKeepsGuestsRunningAndTrafficResumes) {
   ASSERT_FALSE(g1_ip_.empty()) << "needs the first test";
   std::map<std::string, int> pids = d().guest_pids();
   ASSERT_EQ(pids.size(), 3u);
+  const int64_t g2_started = guest("g2").value("started_at_ms", int64_t{0});
   ASSERT_EQ(d().stop(SIGTERM), 0) << d().log();
   for (const auto& [name, pid] : pids) EXPECT_TRUE(process_alive(pid)) << name << " died with the gateway";
   std::this_thread::sleep_for(seconds(2));  // the guests notice their NICs' backend is gone
@@ -250,6 +251,7 @@ TEST_F(Guests, GatewayRestartKeepsGuestsRunningAndTrafficResumes) {
     EXPECT_TRUE(g.value("adopted", false)) << g.dump();
   }
   EXPECT_EQ(d().status()["guests"]["counters"].value("adopted", 0), 3);
+  EXPECT_NEAR(guest("g2").value("started_at_ms", int64_t{0}), g2_started, 2000) << "uptime counts from QEMU's start";
   // The guests' vhost-user NICs reconnected: traffic flows again (the guest's ARP entry may be stale).
   ShellResult ping;
   const auto deadline = std::chrono::steady_clock::now() + seconds(60);

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -30,6 +31,27 @@ std::vector<std::string> process_cmdline(pid_t pid) {
   std::string arg;
   while (std::getline(in, arg, '\0')) args.push_back(arg);
   return args;
+}
+
+// When process `pid` started (wall clock, ms), from /proc: an adopted QEMU's uptime is its own.
+int64_t process_start_ms(pid_t pid) {
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat_file, line)) return wall_ms();
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string field;
+  unsigned long long start_ticks = 0;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) start_ticks = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  std::ifstream proc_stat("/proc/stat");
+  long long boot_s = 0;
+  while (std::getline(proc_stat, line)) {
+    if (line.rfind("btime ", 0) == 0) boot_s = std::atoll(line.c_str() + 6);
+  }
+  const long ticks = ::sysconf(_SC_CLK_TCK);
+  if (boot_s == 0 || ticks <= 0 || start_ticks == 0) return wall_ms();
+  return boot_s * 1000 + static_cast<int64_t>(start_ticks * 1000 / static_cast<unsigned long long>(ticks));
 }
 
 // The last non-empty line of QEMU's own log: why it refused to start, usually.
@@ -200,7 +222,7 @@ void GuestRunner::watch(pid_t pid, bool adopted) {
   if (adopted) {
     accel_ = accel_name(manager_.ensure_accel());
     started_ = Clock::now();
-    started_at_ms_ = wall_ms();
+    started_at_ms_ = process_start_ms(pid);
     stop_requested_ = guest_shutdown_ = panicked_ = false;
   }
   std::weak_ptr<GuestRunner> weak = weak_from_this();
