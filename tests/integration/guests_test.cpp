@@ -283,13 +283,50 @@ TEST_F(Guests, UserStopHoldsTheGuestAndStartBringsItBack) {
   EXPECT_NE(unknown.out.find("no guest named 'nope'"), std::string::npos) << unknown.out;
 }
 
+TEST_F(Guests, NicIsHotPluggedIntoARunningGuestAndUnpluggedAgain) {
+  const int pid = guest("g2").value("pid", 0);
+  ASSERT_GT(pid, 0);
+  json guests = guests_;
+  guests[1]["nics"].push_back({{"port", "vm4"}, {"hotplug", true}});
+  auto with_vm4 = [&](uint64_t version, const json& g) {
+    json doc = json::parse(site_config(version, uplink_->gateway_iface(), g));
+    doc["ports"].push_back({{"name", "vm4"}, {"kind", "vhost"}});
+    doc["networks"][1]["ports"].push_back("vm4");
+    return doc.dump();
+  };
+  CommandResult plugged = d().edgegwctl({"config", "apply", "-"}, with_vm4(60, guests));
+  ASSERT_EQ(plugged.exit_code, 0) << plugged.out;
+  // The guest's kernel sees a second NIC appear (PCIe hot-plug), and it works: DHCP on it.
+  ShellResult eth1;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  do {
+    eth1 = guest_shell(d(), "g2", "ls /sys/class/net");
+  } while (eth1.out.find("eth1") == std::string::npos && std::chrono::steady_clock::now() < deadline);
+  EXPECT_NE(eth1.out.find("eth1"), std::string::npos) << eth1.out << d().log();
+  ShellResult lease = guest_shell(d(), "g2", "ip link set eth1 up && udhcpc -i eth1 -n -q -t 5 -T 2 -s /bin/true", seconds(60));
+  EXPECT_EQ(lease.exit_code, 0) << lease.out;
+  EXPECT_EQ(guest("g2").value("pid", 0), pid) << "plugged in, not restarted";
+  EXPECT_EQ(guest("g2")["nics"].size(), 2u);
+  EXPECT_EQ(d().port("vm4").value("link_up", false), true);
+
+  CommandResult unplugged = d().edgegwctl({"config", "apply", "-"}, with_vm4(61, guests_));
+  ASSERT_EQ(unplugged.exit_code, 0) << unplugged.out;
+  const auto gone_by = std::chrono::steady_clock::now() + seconds(60);
+  do {
+    eth1 = guest_shell(d(), "g2", "ls /sys/class/net");
+  } while (eth1.out.find("eth1") != std::string::npos && std::chrono::steady_clock::now() < gone_by);
+  EXPECT_EQ(eth1.out.find("eth1"), std::string::npos) << eth1.out << d().log();
+  EXPECT_EQ(guest("g2").value("pid", 0), pid) << "unplugged, not restarted";
+  EXPECT_NE(d().log().find("msg=\"NIC unplugged\" guest=g2"), std::string::npos) << d().log();
+}
+
 TEST_F(Guests, AdmissionRefusesAGuestTheBoardCannotHold) {
   json guests = guests_;
   guests.push_back(guest_doc("big", "vm3", test_guest_image()));
   guests.back()["memory_mb"] = 65536;
   guests[2].erase("nics");  // vm3 is big's now
   guests[2]["nics"] = json::array();
-  const std::string doc = site_config(50, uplink_->gateway_iface(), guests);
+  const std::string doc = site_config(70, uplink_->gateway_iface(), guests);
   CommandResult r = d().edgegwctl({"config", "apply", "-"}, doc);
   EXPECT_EQ(r.exit_code, 4) << r.out;
   EXPECT_NE(r.out.find("/guests/3/memory_mb"), std::string::npos) << r.out;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <algorithm>
 
 #include "edgegw/common/log.hpp"
 
@@ -106,6 +107,7 @@ GuestRunner::GuestRunner(GuestManager& manager, GuestDefinition definition)
   std::filesystem::create_directories(files_.dir, ec);
   console_log_ = std::make_shared<ConsoleLog>(files_.console_log());
   held_ = std::filesystem::exists(files_.dir + "/held", ec);
+  slots_.fill(-1);
 }
 
 GuestRunner::~GuestRunner() { detach(); }
@@ -146,8 +148,7 @@ void GuestRunner::begin() {
   if (pid > 0) {
     std::vector<std::string> running = process_cmdline(pid);
     std::vector<std::string> wanted = command();
-    // argv[0] may be resolved differently (PATH); compare the arguments.
-    const bool same = running.size() == wanted.size() && std::equal(running.begin() + 1, running.end(), wanted.begin() + 1);
+    const bool same = load_runtime_matches(running, wanted);
     watch(pid, true);
     ++manager_.counters_.adopted;
     if (same) {
@@ -167,8 +168,108 @@ void GuestRunner::adopt_orphan() {
   if (const pid_t pid = find_running_qemu(definition_.config.name, files_); pid > 0) watch(pid, true);
 }
 
+bool GuestRunner::try_hotplug(const GuestDefinition& next) {
+  if (pid_ == 0 || state_ != GuestState::running || !qmp_ || !qmp_->connected()) return false;
+  GuestConfig a = definition_.config, b = next.config;
+  a.nics.clear();
+  b.nics.clear();
+  if (!(a == b)) return false;
+  const GuestDefinition& cur = definition_;
+  const size_t old_n = cur.config.nics.size(), new_n = next.config.nics.size();
+  const size_t common = std::min(old_n, new_n);
+  for (size_t i = 0; i < common; ++i) {
+    if (!(cur.config.nics[i] == next.config.nics[i]) || cur.nic_sockets.at(i) != next.nic_sockets.at(i)) return false;
+  }
+  const size_t launched = launched_argv_.empty() ? old_n : static_cast<size_t>(std::count(
+                                                               launched_argv_.begin(), launched_argv_.end(), "-netdev"));
+  std::vector<size_t> free_slots;
+  for (size_t k = 0; k < slots_.size(); ++k) {
+    if (slots_[k] < 0) free_slots.push_back(k);
+  }
+  if (new_n > old_n) {
+    for (size_t i = old_n; i < new_n; ++i) {
+      if (!next.config.nics[i].hotplug) return false;
+    }
+    if (new_n - old_n > free_slots.size()) return false;
+  } else {
+    for (size_t i = new_n; i < old_n; ++i) {
+      // Only NICs plugged in while it ran sit on a hot-plug port; the ones it started with do not.
+      if (!cur.config.nics[i].hotplug || i < launched) return false;
+    }
+  }
+  const std::string name = next.config.name;
+  std::weak_ptr<GuestRunner> weak = weak_from_this();
+  auto on_failure = [weak, name](const std::string& step, const Error& e) {
+    log::error("guests", "NIC hot-plug failed; restarting the guest with its new definition",
+               {{"guest", name}, {"step", step}, {"error", e.message}});
+    auto self = weak.lock();
+    if (self && self->pid_ > 0 && !self->stop_requested_) {
+      self->restart_after_stop_ = true;
+      self->begin_stop();
+    }
+  };
+  const Accel accel = manager_.ensure_accel();
+  if (new_n > old_n) {
+    for (size_t i = old_n; i < new_n; ++i) {
+      const size_t slot = free_slots[i - old_n];
+      slots_[slot] = static_cast<int>(i);
+      for (const json& cmd : nic_hotplug_commands(next.config, i, next.nic_sockets.at(i), slot, accel)) {
+        const std::string step = cmd["execute"];
+        qmp_->execute(step, cmd["arguments"], manager_.options_.qmp_timeout, [on_failure, step](Result<json> r) {
+          if (!r) on_failure(step, r.error());
+        });
+      }
+      log::info("guests", "NIC hot-plugged", {{"guest", name}, {"nic", i}, {"port", next.config.nics[i].port}});
+    }
+  } else {
+    for (size_t i = new_n; i < old_n; ++i) {
+      qmp_->execute("device_del", {{"id", "nic" + std::to_string(i) + "dev"}}, manager_.options_.qmp_timeout,
+                    [on_failure](Result<json> r) {
+                      if (!r) on_failure("device_del", r.error());
+                    });
+    }
+  }
+  definition_ = next;
+  save_runtime(launched_argv_);
+  return true;
+}
+
+void GuestRunner::save_runtime(const std::vector<std::string>& launched_argv) {
+  launched_argv_ = launched_argv;
+  json slots = json::array();
+  for (int s : slots_) slots.push_back(s);
+  json doc = {{"launched_argv", launched_argv}, {"current_argv", command()}, {"slots", slots}};
+  const std::string path = files_.dir + "/runtime.json";
+  std::ofstream(path + ".tmp") << doc.dump();
+  std::error_code ec;
+  std::filesystem::rename(path + ".tmp", path, ec);
+}
+
+bool GuestRunner::load_runtime_matches(const std::vector<std::string>& running, const std::vector<std::string>& wanted) {
+  // argv[0] may be resolved differently (PATH); compare the arguments.
+  auto same_args = [](const std::vector<std::string>& x, const std::vector<std::string>& y) {
+    return x.size() == y.size() && !x.empty() && std::equal(x.begin() + 1, x.end(), y.begin() + 1);
+  };
+  std::ifstream in(files_.dir + "/runtime.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  json doc = json::parse(text.str(), nullptr, false);
+  if (!doc.is_object() || !doc.contains("launched_argv") || !doc["launched_argv"].is_array()) {
+    return same_args(running, wanted);
+  }
+  std::vector<std::string> launched, current;
+  for (const json& a : doc["launched_argv"]) launched.push_back(a.is_string() ? a.get<std::string>() : "");
+  for (const json& a : doc.value("current_argv", json::array())) current.push_back(a.is_string() ? a.get<std::string>() : "");
+  if (!same_args(running, launched) || !same_args(current, wanted)) return false;
+  launched_argv_ = launched;
+  const json slots = doc.value("slots", json::array());
+  for (size_t k = 0; k < slots_.size(); ++k) slots_[k] = k < slots.size() && slots[k].is_number_integer() ? slots[k].get<int>() : -1;
+  return true;
+}
+
 void GuestRunner::redefine(GuestDefinition definition) {
   if (definition == definition_) return;
+  if (try_hotplug(definition)) return;
   definition_ = std::move(definition);
   if (pid_ > 0) {
     log::info("guests", "definition changed; restarting", {{"guest", definition_.config.name}});
@@ -201,8 +302,11 @@ void GuestRunner::launch() {
   std::filesystem::remove(files_.qmp_socket(), ec);
   std::filesystem::remove(files_.console_socket(), ec);
   std::filesystem::remove(files_.pidfile(), ec);
-  Result<pid_t> pid = spawn_qemu(qemu_command(g, launch), cpus(), files_);
+  const std::vector<std::string> argv = qemu_command(g, launch);
+  Result<pid_t> pid = spawn_qemu(argv, cpus(), files_);
   if (!pid) return fail_start(pid.error().message);
+  slots_.fill(-1);
+  save_runtime(argv);
   ++starts_;
   ++manager_.counters_.started;
   accel_ = accel_name(launch.accel);
@@ -286,6 +390,21 @@ void GuestRunner::on_qmp_event(const std::string& event, const json& data) {
     qemu_status_ = "paused";
   } else if (event == "RESUME") {
     qemu_status_ = "running";
+  } else if (event == "DEVICE_DELETED" && data.is_object()) {
+    // A hot-unplugged NIC is gone from the guest: its netdev and chardev can go too.
+    const std::string device = data.value("device", "");
+    for (int& slot : slots_) {
+      if (slot >= 0 && device == "nic" + std::to_string(slot) + "dev") {
+        const std::string n = std::to_string(slot);
+        if (qmp_ && qmp_->connected()) {
+          qmp_->execute("netdev_del", {{"id", "net" + n}}, manager_.options_.qmp_timeout, [](Result<json>) {});
+          qmp_->execute("chardev-remove", {{"id", "nic" + n}}, manager_.options_.qmp_timeout, [](Result<json>) {});
+        }
+        slot = -1;
+        log::info("guests", "NIC unplugged", {{"guest", definition_.config.name}, {"nic", n}});
+        save_runtime(launched_argv_);
+      }
+    }
   } else if (event == "GUEST_PANICKED") {
     panicked_ = true;
     log::error("guests", "guest panicked", {{"guest", definition_.config.name}});

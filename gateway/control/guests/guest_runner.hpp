@@ -4,6 +4,7 @@
 #include <utility>  // before Asio: g++ 12 in C++20 needs it (std::exchange)
 
 #include <boost/asio.hpp>
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -59,6 +60,14 @@ class GuestRunner : public std::enable_shared_from_this<GuestRunner> {
   std::vector<std::string> command() const;
   std::vector<unsigned> cpus() const;
   void set_held(bool held);
+  // NICs added at (or removed from) the end, all marked hotplug, on a running guest: plugged over QMP
+  // instead of a restart. False when the change needs a restart.
+  bool try_hotplug(const GuestDefinition& next);
+  // <dir>/runtime.json: the command line QEMU was started with, the one its current definition
+  // (hot-plugged NICs included) would have, and the hot-plug slots, so a restarted gateway can tell
+  // whether a running QEMU is what the config asks for.
+  void save_runtime(const std::vector<std::string>& launched_argv);
+  bool load_runtime_matches(const std::vector<std::string>& running, const std::vector<std::string>& wanted);
   bool want_running() const;
 
   GuestManager& manager_;
@@ -86,6 +95,8 @@ class GuestRunner : public std::enable_shared_from_this<GuestRunner> {
   uint64_t starts_ = 0, restarts_ = 0, crashes_ = 0;
   uint32_t consecutive_failures_ = 0;
   std::vector<std::function<void()>> on_gone_;
+  std::vector<std::string> launched_argv_;
+  std::array<int, kHotplugSlots> slots_{};  // NIC index plugged into root port hp<k>, -1 = free
 
   std::unique_ptr<boost::asio::posix::stream_descriptor> pidfd_;
   std::shared_ptr<QmpClient> qmp_;

@@ -66,6 +66,10 @@ std::vector<std::string> qemu_command(const GuestConfig& guest, const QemuLaunch
                                         ",label=cidata,read-only=on",
                        "-device", "virtio-blk-pci,drive=seed,id=seeddev"});
   }
+  // Free PCIe root ports: q35's root bus takes no hot-plugged devices.
+  for (size_t k = 0; k < kHotplugSlots; ++k) {
+    a.insert(a.end(), {"-device", "pcie-root-port,id=hp" + std::to_string(k) + ",chassis=" + std::to_string(k + 1)});
+  }
   const std::vector<MacAddress> macs = guest_macs(guest);
   for (size_t i = 0; i < guest.nics.size() && i < launch.nic_sockets.size(); ++i) {
     const std::string n = std::to_string(i);
@@ -77,6 +81,27 @@ std::vector<std::string> qemu_command(const GuestConfig& guest, const QemuLaunch
                                       "dev" + (kvm ? "" : ",vectors=0")});
   }
   return a;
+}
+
+std::vector<nlohmann::json> nic_hotplug_commands(const GuestConfig& guest, size_t index, const std::string& socket,
+                                                 size_t slot, Accel accel) {
+  const std::string n = std::to_string(index);
+  nlohmann::json device = {{"driver", "virtio-net-pci"},
+                           {"id", "nic" + n + "dev"},
+                           {"netdev", "net" + n},
+                           {"mac", format_mac(guest_macs(guest).at(index))},
+                           {"bus", "hp" + std::to_string(slot)}};
+  if (accel == Accel::tcg) device["vectors"] = 0;
+  return {
+      {{"execute", "chardev-add"},
+       {"arguments",
+        {{"id", "nic" + n},
+         {"backend",
+          {{"type", "socket"},
+           {"data", {{"addr", {{"type", "unix"}, {"data", {{"path", socket}}}}}, {"server", false}, {"reconnect", 1}}}}}}}},
+      {{"execute", "netdev_add"}, {"arguments", {{"type", "vhost-user"}, {"id", "net" + n}, {"chardev", "nic" + n}}}},
+      {{"execute", "device_add"}, {"arguments", device}},
+  };
 }
 
 }  // namespace edgegw::control
