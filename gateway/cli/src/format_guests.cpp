@@ -10,14 +10,10 @@ namespace edgegw::cli {
 namespace {
 
 using detail::key_values;
+using detail::member;
 using detail::num;
 using detail::str;
 using nlohmann::json;
-
-const json& member(const json& obj, const char* key) {
-  static const json none;
-  return obj.is_object() && obj.contains(key) ? obj[key] : none;
-}
 
 std::string uptime_text(const json& g) {
   const int64_t started = num(g, "started_at_ms");

@@ -25,15 +25,6 @@ int64_t wall_ms() {
   return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// The NUL-separated command line of a running process.
-std::vector<std::string> process_cmdline(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::vector<std::string> args;
-  std::string arg;
-  while (std::getline(in, arg, '\0')) args.push_back(arg);
-  return args;
-}
-
 // When process `pid` started (wall clock, ms), from /proc: an adopted QEMU's uptime is its own.
 int64_t process_start_ms(pid_t pid) {
   std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");

@@ -82,14 +82,6 @@ std::string backing_file_of(const std::string& overlay, const std::string& qemu_
   return info.value("full-backing-filename", info.value("backing-filename", ""));
 }
 
-std::vector<std::string> read_cmdline(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::vector<std::string> args;
-  std::string arg;
-  while (std::getline(in, arg, '\0')) args.push_back(arg);
-  return args;
-}
-
 }  // namespace
 
 Result<std::vector<std::string>> prepare_guest_disks(const GuestConfig& guest, const GuestFiles& files,
@@ -195,11 +187,19 @@ Result<pid_t> spawn_qemu(const std::vector<std::string>& argv, const std::vector
   return pid;
 }
 
+std::vector<std::string> process_cmdline(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::vector<std::string> args;
+  std::string arg;
+  while (std::getline(in, arg, '\0')) args.push_back(arg);
+  return args;
+}
+
 pid_t find_running_qemu(const std::string& name, const GuestFiles& files) {
   std::ifstream in(files.pidfile());
   long pid = 0;
   if (!(in >> pid) || pid <= 1) return 0;
-  const std::vector<std::string> args = read_cmdline(static_cast<pid_t>(pid));
+  const std::vector<std::string> args = process_cmdline(static_cast<pid_t>(pid));
   bool named = false, same_qmp = false;
   for (size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "-name") {

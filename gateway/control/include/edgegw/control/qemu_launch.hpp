@@ -75,6 +75,9 @@ Result<pid_t> spawn_qemu(const std::vector<std::string>& argv, const std::vector
 // QMP socket path). 0 when none.
 pid_t find_running_qemu(const std::string& name, const GuestFiles& files);
 
+// The command line of process `pid` (empty when it is gone).
+std::vector<std::string> process_cmdline(pid_t pid);
+
 // A pollable descriptor of process `pid` (pidfd_open); -1 with errno when it is gone.
 int open_pidfd(pid_t pid);
 
