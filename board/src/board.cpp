@@ -56,6 +56,54 @@ struct Reader {
   }
 };
 
+// The CPUs of "a-b,c" (a set without its parentheses); empty when it does not parse.
+std::vector<unsigned> cpu_list(const std::string& text) {
+  std::vector<unsigned> out;
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    unsigned first = 0, last = 0;
+    char dash = 0;
+    std::stringstream ps(part);
+    if (!(ps >> first)) return {};
+    last = first;
+    if (ps >> dash) {
+      if (dash != '-' || !(ps >> last) || last < first || last - first > 4096) return {};
+    }
+    for (unsigned c = first; c <= last; ++c) out.push_back(c);
+  }
+  return out;
+}
+
+// CPUs a data-plane worker owns alone: the single CPU of each worker entry (not the first, which is
+// the main lcore) of an EAL --lcores string such as "0@(0-1),1@1" or "0,1".
+std::set<unsigned> dedicated_worker_cpus(const std::string& lcores) {
+  std::vector<std::string> entries;
+  std::string current;
+  int depth = 0;
+  for (char c : lcores) {
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0) {
+      entries.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  if (!current.empty()) entries.push_back(current);
+  std::set<unsigned> out;
+  for (size_t i = 1; i < entries.size(); ++i) {
+    const std::string& e = entries[i];
+    const size_t at = e.find('@');
+    std::string set = at == std::string::npos ? e : e.substr(at + 1);
+    if (!set.empty() && set.front() == '(' && set.back() == ')') set = set.substr(1, set.size() - 2);
+    std::vector<unsigned> cpus = cpu_list(set);
+    if (cpus.size() == 1) out.insert(cpus.front());
+  }
+  return out;
+}
+
 }  // namespace
 
 BoardLoad parse_board(std::string_view json_text, std::string name) {
@@ -68,7 +116,7 @@ BoardLoad parse_board(std::string_view json_text, std::string name) {
   Reader r;
   BoardDescriptor b;
   b.name = std::move(name);
-  bool ok = r.only_fields(doc, "", {"model", "arch", "cpus", "ram_mb", "dataplane"}) &&
+  bool ok = r.only_fields(doc, "", {"model", "arch", "cpus", "ram_mb", "dataplane", "guests"}) &&
             r.string_field(doc, "", "model", &b.model, true) &&
             r.string_field(doc, "", "arch", &b.arch, true) &&
             r.uint_field(doc, "", "cpus", &b.cpus, 1, 1024) &&
@@ -84,6 +132,40 @@ BoardLoad parse_board(std::string_view json_text, std::string name) {
            r.uint_field(dp, "/dataplane", "memory_mb", &b.dataplane.memory_mb, 64, 1u << 20) &&
            r.bool_field(dp, "/dataplane", "no_huge", &b.dataplane.no_huge) &&
            r.bool_field(dp, "/dataplane", "no_pci", &b.dataplane.no_pci);
+    }
+  }
+  // Guests: half the RAM and two vCPUs per CPU unless the descriptor says, on the CPUs no worker owns.
+  b.guests.memory_mb = b.ram_mb / 2;
+  b.guests.vcpus = 2 * b.cpus;
+  const std::set<unsigned> dedicated = dedicated_worker_cpus(b.dataplane.lcores);
+  for (unsigned c = 0; c < b.cpus; ++c) {
+    if (!dedicated.count(c)) b.guests.cpus.push_back(c);
+  }
+  if (b.guests.cpus.empty()) {
+    for (unsigned c = 0; c < b.cpus; ++c) b.guests.cpus.push_back(c);
+  }
+  if (ok && doc.contains("guests")) {
+    const json& g = doc["guests"];
+    if (!g.is_object()) {
+      ok = r.fail("/guests", "must be an object");
+    } else {
+      ok = r.only_fields(g, "/guests", {"memory_mb", "vcpus", "cpus"}) &&
+           r.uint_field(g, "/guests", "memory_mb", &b.guests.memory_mb, 0, b.ram_mb) &&
+           r.uint_field(g, "/guests", "vcpus", &b.guests.vcpus, 1, 1024);
+      if (ok && g.contains("cpus")) {
+        const json& cpus = g["cpus"];
+        if (!cpus.is_array()) ok = r.fail("/guests/cpus", "must be an array of CPU numbers");
+        std::vector<unsigned> list;
+        for (size_t i = 0; ok && i < cpus.size(); ++i) {
+          if (!cpus[i].is_number_unsigned() || cpus[i].get<uint64_t>() >= b.cpus) {
+            ok = r.fail("/guests/cpus/" + std::to_string(i),
+                        "must be a CPU of the board, 0 to " + std::to_string(b.cpus - 1));
+          } else {
+            list.push_back(static_cast<unsigned>(cpus[i].get<uint64_t>()));
+          }
+        }
+        if (ok) b.guests.cpus = list;
+      }
     }
   }
   if (!ok) {

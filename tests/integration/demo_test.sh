@@ -21,9 +21,13 @@ check "TCP transfer intact" "sha256 matches on both ends"
 check "edgegwctl status printed" "^edgegw 0\.1\.0  node edgegw-demo"
 check "both ports up" "^uplink +[a-z]+ +site +up"
 check "status endpoint answered" "\"node_id\": \"edgegw-demo\""
+check "guests got DHCP addresses" "vm1 booted, DHCP address 192\.168\.122\.[0-9]+; vm2 booted, DHCP address 192\.168\.122\.[0-9]+"
+check "a guest reached the uplink host through NAT" "^   hello from the uplink host"
+check "guests listed running" "^vm2 +running"
 check "cleanup ran" "^done$"
 for leftover in "ip netns list | grep -E '^egw-(uplink|lanhost)'" "ip -o link show | grep -E ': egw-(up|lan)[:@]'"; do
   if sh -c "$leftover" >/dev/null; then echo "FAILED: left behind: $leftover"; fail=1; fi
 done
 if ls -d /tmp/edgegw-demo.* 2>/dev/null | grep -q .; then echo "FAILED: state dir left behind"; fail=1; fi
+if pgrep -f "guest=vm[12],.*edgegw-demo" >/dev/null; then echo "FAILED: a guest QEMU was left running"; fail=1; fi
 exit $fail

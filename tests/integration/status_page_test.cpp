@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "harness/browser.hpp"
 #include "harness/daemon.hpp"
 #include "harness/netns.hpp"
 
@@ -22,30 +23,6 @@ class StatusPage : public ::testing::Test {
     if (::geteuid() == 0) expect_no_leftovers();
   }
 };
-
-// Runs headless Chromium on `url` with a fresh profile; returns the DOM after scripts ran.
-std::string rendered_dom(const std::string& url, const std::string& profile_dir, const std::string& screenshot = "") {
-  std::vector<std::string> argv = {"/usr/bin/chromium",
-                                   "--headless",
-                                   "--no-sandbox",
-                                   "--disable-gpu",
-                                   "--disable-background-networking",
-                                   "--disable-component-update",
-                                   "--disable-sync",
-                                   "--no-first-run",
-                                   "--user-data-dir=" + profile_dir,
-                                   "--virtual-time-budget=3000"};
-  if (!screenshot.empty()) {
-    argv.push_back("--screenshot=" + screenshot);
-    argv.push_back("--window-size=1100,500");
-  } else {
-    argv.push_back("--dump-dom");
-  }
-  argv.push_back(url);
-  CommandResult r = run(argv, std::chrono::seconds(90));
-  EXPECT_EQ(r.exit_code, 0) << r.out;
-  return r.out;
-}
 
 TEST_F(StatusPage, ChromiumRendersLivePortsAndCounters) {
   NetnsHost a("a", "10.207.0.1/24"), b("b", "10.207.0.2/24");

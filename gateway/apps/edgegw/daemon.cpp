@@ -18,6 +18,7 @@
 #include "edgegw/control/control_api.hpp"
 #include "edgegw/control/ctl_server.hpp"
 #include "edgegw/control/dhcp_service.hpp"
+#include "edgegw/control/guest_manager.hpp"
 #include "edgegw/control/punt_dispatcher.hpp"
 #include "edgegw/control/ra_service.hpp"
 #include "edgegw/control/store.hpp"
@@ -121,6 +122,46 @@ void stop_advertising(control::RaService& ra, dataplane::Dataplane& dataplane) {
   }
 }
 
+control::GuestManagerOptions guest_options(const Bootstrap& b) {
+  control::GuestManagerOptions o;
+  o.guests_dir = b.guests_dir();
+  o.qemu_binary = b.guests.qemu;
+  o.qemu_img = b.guests.qemu_img;
+  if (b.guests.accel == "kvm") o.forced_accel = control::Accel::kvm;
+  if (b.guests.accel == "tcg") o.forced_accel = control::Accel::tcg;
+  o.powerdown_timeout = std::chrono::seconds(b.guests.powerdown_timeout_s);
+  o.default_cpus = b.guests.cpus;
+  return o;
+}
+
+control::GuestBudget guest_budget(const Bootstrap& b) {
+  control::GuestBudget budget{b.guests.memory_mb, b.guests.vcpus, {}};
+  for (unsigned cpu : b.guests.cpus) budget.cpus.push_back(static_cast<uint16_t>(cpu));
+  return budget;
+}
+
+// Keeps the guest manager in line with the applied config (checked on a timer: every way of
+// applying a config, and rollbacks, end in apply.active()).
+class GuestSync {
+ public:
+  GuestSync(control::ApplyService& apply, control::GuestManager& guests) : apply_(apply), guests_(guests) {}
+  void poll() {
+    const std::optional<control::GatewayConfig>& active = apply_.active();
+    const uint64_t version = active ? active->version : 0;
+    if (synced_ && version == version_) return;
+    synced_ = true;
+    version_ = version;
+    guests_.reconcile(active ? control::guest_definitions(*active, apply_.compile_options())
+                             : std::vector<control::GuestDefinition>{});
+  }
+
+ private:
+  control::ApplyService& apply_;
+  control::GuestManager& guests_;
+  bool synced_ = false;
+  uint64_t version_ = 0;
+};
+
 }  // namespace
 
 int run_daemon(const DaemonOptions& options) {
@@ -159,6 +200,7 @@ int run_daemon(const DaemonOptions& options) {
   const std::string vhost_dir = b.run_dir + "/vhost";
   std::filesystem::create_directories(vhost_dir, fec);
   control::ApplyService apply(*store.value(), dataplane, control::SwitchCompileOptions{vhost_dir});
+  apply.set_guest_budget(guest_budget(b));
   control::ApplyResult recovered = apply.recover(firmware::default_config_json());
   if (!recovered.ok) {
     log::error("daemon", "could not restore any config; running with no ports",
@@ -173,7 +215,13 @@ int run_daemon(const DaemonOptions& options) {
   ra.poll();     // the first advertisements
 
   asio::io_context io(1);
+  // Guests come up once their switch ports exist (the applied config's vhost sockets are served).
+  control::GuestManager guests(io, guest_options(b));
+  GuestSync guest_sync(apply, guests);
+  guest_sync.poll();
+
   control::ControlApi api(b, *store.value(), apply, dataplane);
+  api.set_guests(&guests);
   api.set_dhcp(&dhcp);
   api.set_ra(&ra);
   auto ctl = control::CtlServer::start(io, b.ctl_socket(), api);
@@ -198,6 +246,7 @@ int run_daemon(const DaemonOptions& options) {
       dataplane.capture_poll_all();  // drains capture rings into their files
       punts.poll();                    // punted DHCP messages and router solicitations, within one period
       ra.poll();                       // router advertisements due (solicited ones to the millisecond)
+      guest_sync.poll();               // guests of a newly applied config
       arm_reclaim();
     });
   };
@@ -253,6 +302,7 @@ int run_daemon(const DaemonOptions& options) {
              {"config_version", apply.active() ? apply.active()->version : 0}});
   io.run();
 
+  guests.shutdown(b.guests.stop_on_exit);  // by default the guests keep running and are adopted again
   stop_advertising(ra, dataplane);
   dataplane.stop();
   log::info("daemon", "stopped");

@@ -5,7 +5,9 @@
 //   4 config rejected (validation or stale version)      5 `config diff`: documents differ
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -35,6 +37,10 @@ const char* kUsageText =
     "  nat sessions NETWORK [--limit N]  NAT sessions of a NAT network or uplink, most recent first\n"
     "  security-group list        security groups: rules, ports they filter, packets matched\n"
     "  security-group show NAME   one group: every rule with its counters, the policies using it\n"
+    "  guest list                 guests: state, QEMU pid, accelerator, NICs, uptime, restarts, last exit\n"
+    "  guest show NAME            one guest: QEMU, CPUs, memory, restart policy and history, NICs and links\n"
+    "  guest start|stop|restart NAME [--no-wait]  waits until it runs (or stopped) unless --no-wait\n"
+    "  guest console NAME [--send TEXT] [--bytes N]  the console's last N bytes; --send types TEXT first\n"
     "  config show                the active config document\n"
     "  config apply FILE|-        validate and apply a config document\n"
     "  config diff FILE|-         what applying FILE would change\n"
@@ -110,6 +116,7 @@ int main(int argc, char** argv) {
   if (args[0] == "capture") return run_capture(socket, {args.begin() + 1, args.end()}, as_json);
 
   json req;
+  bool wait_guest = false;
   std::string noun = args[0], verb = args.size() > 1 ? args[1] : "";
   std::string doc_path;
   if (noun == "status" && args.size() == 1) {
@@ -130,6 +137,29 @@ int main(int argc, char** argv) {
     req = {{"cmd", "security_group.list"}};
   } else if (noun == "security-group" && verb == "show" && args.size() == 3) {
     req = {{"cmd", "security_group.show"}, {"name", args[2]}};
+  } else if (noun == "guest" && verb == "list" && args.size() == 2) {
+    req = {{"cmd", "guest.list"}};
+  } else if (noun == "guest" && verb == "show" && args.size() == 3) {
+    req = {{"cmd", "guest.show"}, {"name", args[2]}};
+  } else if (noun == "guest" && (verb == "start" || verb == "stop" || verb == "restart") &&
+             (args.size() == 3 || (args.size() == 4 && args[3] == "--no-wait"))) {
+    req = {{"cmd", "guest." + verb}, {"name", args[2]}};
+    wait_guest = args.size() == 3;
+  } else if (noun == "guest" && verb == "console" && args.size() >= 3) {
+    req = {{"cmd", "guest.console"}, {"name", args[2]}};
+    for (size_t i = 3; i < args.size(); ++i) {
+      if (args[i] == "--send" && i + 1 < args.size()) {
+        req["input"] = args[++i] + "\n";
+      } else if (args[i] == "--bytes" && i + 1 < args.size()) {
+        char* end = nullptr;
+        unsigned long v = std::strtoul(args[i + 1].c_str(), &end, 10);
+        if (*end || v == 0) return usage("--bytes needs a positive number");
+        req["bytes"] = v;
+        ++i;
+      } else {
+        return usage("guest console takes NAME, --send TEXT and --bytes N");
+      }
+    }
   } else if (noun == "config" && verb == "show" && args.size() == 2) {
     req = {{"cmd", "config.show"}};
   } else if (noun == "config" && (verb == "apply" || verb == "diff") && args.size() == 3) {
@@ -170,7 +200,31 @@ int main(int argc, char** argv) {
     std::string code = err.value("code", "");
     return (code == "validation" || code == "stale_version") ? kRejected : kFailed;
   }
-  const json result = r.contains("result") ? r["result"] : json();
+  json result = r.contains("result") ? r["result"] : json();
+  if (wait_guest) {
+    // start/restart: until it runs; stop: until it stopped (a guest powers down within its timeout).
+    const std::string target = verb == "stop" ? "stopped" : "running";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(verb == "stop" ? 120 : 60);
+    // A restart first passes through stopping; wait for that to end before looking for "running".
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string state = result.value("state", "");
+      if (state == target) break;
+      if (target == "running" && (state == "backoff" || (state == "stopped" && verb == "start"))) {
+        std::cerr << "edgegwctl: guest " << args[2] << " did not start: "
+                  << result.value("error", result.value("last_exit", "")) << "\n";
+        return kFailed;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      auto again = ctl_call(socket, {{"cmd", "guest.show"}, {"name", args[2]}});
+      if (!again || !again.value().value("ok", false)) break;
+      result = again.value()["result"];
+    }
+    if (result.value("state", "") != target) {
+      std::cerr << "edgegwctl: guest " << args[2] << " is " << result.value("state", "?") << ", not " << target
+                << " yet\n";
+      return kFailed;
+    }
+  }
   if (as_json) {
     std::cout << result.dump(2) << "\n";
   } else if (req["cmd"] == "status") {
@@ -191,6 +245,12 @@ int main(int argc, char** argv) {
     std::cout << format_security_groups(result);
   } else if (req["cmd"] == "security_group.show") {
     std::cout << format_security_group(result);
+  } else if (req["cmd"] == "guest.list") {
+    std::cout << format_guests(result);
+  } else if (req["cmd"] == "guest.console") {
+    std::cout << result.value("output", "");
+  } else if (std::string(req["cmd"]).rfind("guest.", 0) == 0) {
+    std::cout << format_guest(result);
   } else if (req["cmd"] == "config.show") {
     if (result.is_null()) {
       std::cout << "no config applied\n";

@@ -162,7 +162,18 @@ std::string format_status(const json& s) {
   }
   const json dp = s.is_object() && s.contains("dataplane") ? s["dataplane"] : json();
   out << "dataplane " << num(dp, "worker_lcores") << " worker lcore(s), tables generation "
-      << num(dp, "generation") << "\n\n";
+      << num(dp, "generation") << "\n";
+  const json guests = s.is_object() && s.contains("guests") ? s["guests"] : json();
+  if (num(guests, "configured") > 0) {
+    const json& states = guests["states"];
+    out << "guests " << num(guests, "configured") << " configured, " << num(states, "running") << " running";
+    for (const char* st : {"starting", "stopping", "backoff", "stopped"}) {
+      if (num(states, st) > 0) out << ", " << num(states, st) << " " << st;
+    }
+    if (str(guests, "accel") != "-") out << " (" << str(guests, "accel") << ")";
+    out << "\n";
+  }
+  out << "\n";
   out << format_ports(s.is_object() && s.contains("ports") ? s["ports"] : json::array());
   return out.str();
 }

@@ -23,6 +23,12 @@ inline std::string str(const json& obj, const char* key) {
   return it->dump();
 }
 
+// The member at `key`, or a null value when there is none (or `obj` is not an object).
+inline const json& member(const json& obj, const char* key) {
+  static const json none;
+  return obj.is_object() && obj.contains(key) ? obj[key] : none;
+}
+
 inline int64_t num(const json& obj, const char* key) {
   if (!obj.is_object()) return 0;
   auto it = obj.find(key);

@@ -9,15 +9,11 @@ namespace edgegw::cli {
 namespace {
 
 using detail::key_values;
+using detail::member;
 using detail::list_text;
 using detail::num;
 using detail::str;
 using nlohmann::json;
-
-const json& member(const json& obj, const char* key) {
-  static const json none;
-  return obj.is_object() && obj.contains(key) ? obj[key] : none;
-}
 
 // What a rule matches beyond protocol and remote: its ports, its ICMP type, or everything.
 std::string match_text(const json& rule) {

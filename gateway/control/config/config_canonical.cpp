@@ -130,6 +130,45 @@ Json security_group_json(const SecurityGroupConfig& group) {
   return Json{{"name", group.name}, {"rules", rules}};
 }
 
+Json guest_json(const GuestConfig& g) {
+  Json out = Json::object();
+  out["name"] = g.name;
+  out["vcpus"] = g.vcpus;
+  out["memory_mb"] = g.memory_mb;
+  out["disks"] = Json::array();
+  for (const GuestDiskConfig& d : g.disks) {
+    out["disks"].push_back(
+        Json{{"image", d.image}, {"format", d.format == DiskFormat::qcow2 ? "qcow2" : "raw"}, {"overlay", d.overlay}});
+  }
+  if (g.kernel) {
+    Json k = Json{{"kernel", g.kernel->kernel}};
+    if (!g.kernel->initrd.empty()) k["initrd"] = g.kernel->initrd;
+    k["cmdline"] = g.kernel->cmdline;
+    out["kernel"] = k;
+  }
+  out["nics"] = Json::array();
+  for (const GuestNicConfig& n : g.nics) {
+    Json nic = Json{{"port", n.port}};
+    if (n.mac) nic["mac"] = format_mac(*n.mac);
+    nic["hotplug"] = n.hotplug;
+    out["nics"].push_back(nic);
+  }
+  if (g.cloud_init) {
+    const GuestCloudInitConfig& c = *g.cloud_init;
+    Json ci = Json::object();
+    if (!c.hostname.empty()) ci["hostname"] = c.hostname;
+    if (!c.user.empty()) ci["user"] = c.user;
+    if (!c.password_hash.empty()) ci["password_hash"] = c.password_hash;
+    ci["ssh_authorized_keys"] = c.ssh_authorized_keys;
+    ci["network_dhcp"] = c.network_dhcp;
+    out["cloud_init"] = ci;
+  }
+  out["autostart"] = g.autostart;
+  out["restart"] = restart_policy_name(g.restart);
+  out["cpus"] = g.cpus;
+  return out;
+}
+
 }  // namespace
 
 std::string to_canonical_json(const GatewayConfig& config) {
@@ -154,6 +193,11 @@ std::string to_canonical_json(const GatewayConfig& config) {
   if (!config.security_groups.empty()) {
     doc["security_groups"] = Json::array();
     for (const SecurityGroupConfig& g : config.security_groups) doc["security_groups"].push_back(security_group_json(g));
+  }
+  // Written only when there are any, as routes and security groups are.
+  if (!config.guests.empty()) {
+    doc["guests"] = Json::array();
+    for (const GuestConfig& g : config.guests) doc["guests"].push_back(guest_json(g));
   }
   // replace: a config built in code (not parsed) may hold invalid UTF-8; dumping must not throw.
   return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -64,7 +64,8 @@ size_t ConfigReader::checked_length(const Json& array, size_t limit, const char*
 GatewayConfig ConfigReader::read(const Json& root) {
   GatewayConfig config;
   if (!expect_object(root, {})) return config;
-  ObjectReader object(root, {}, {"version", "description", "ports", "networks", "routes", "security_groups"}, issues_);
+  ObjectReader object(root, {}, {"version", "description", "ports", "networks", "routes", "security_groups", "guests"},
+                      issues_);
 
   if (auto version = read_integer(object.required("version"), 1, kMaxConfigVersion, issues_)) {
     config.version = *version;
@@ -100,6 +101,8 @@ GatewayConfig ConfigReader::read(const Json& root) {
   check_nat_uplinks(config);
   check_ipv6_mtus(config);
   check_security_policies(config);
+  read_guests(object.optional("guests"), config);
+  check_guest_nics(config);
   return config;
 }
 

@@ -155,6 +155,11 @@ class ConfigReader {
   std::vector<std::string> read_group_list(const Field& field);
   void check_security_policies(const GatewayConfig& config);
 
+  // config_guests.cpp, after the ports (NICs name vhost ports).
+  void read_guests(const Field& field, GatewayConfig& config);
+  GuestConfig read_guest(const Json& json, const Location& at, FirstSeen& names);
+  void check_guest_nics(const GatewayConfig& config);
+
   // Reports "must be an object, got <type>" and returns false for anything else.
   bool expect_object(const Json& json, const Location& at);
   // How many entries of `array` to check: all, or after reporting "must have at most <limit> <what>",
@@ -197,6 +202,8 @@ class ConfigReader {
   std::unordered_map<std::string, Location> port_groups_at_;  // port name -> its "security_groups"
   std::map<size_t, Location> network_groups_at_;              // network index -> its "security_groups"
   size_t networks_read_ = 0;
+  std::vector<std::pair<std::string, Location>> guest_nic_ports_;  // every NIC's port, in document order
+  std::vector<Location> guest_nic_macs_;  // every NIC's "mac" (or the NIC when it has none), same order
 };
 
 }  // namespace edgegw::control::detail

@@ -60,8 +60,15 @@ void ApplyService::sync_host_addresses() {
 
 ApplyResult ApplyService::apply(std::string_view document, ConfigSource source, const std::string& actor) {
   ParsedConfig parsed = parse_config(document);
+  if (parsed.ok()) admit_guests(parsed);
   if (!parsed.ok()) return reject_invalid(parsed, source, actor);
   return apply_parsed(std::move(parsed.config), source, actor, audit_action::kPending, "");
+}
+
+void ApplyService::admit_guests(ParsedConfig& parsed) const {
+  if (guest_budget_ && !parsed.config.guests.empty()) {
+    parsed.issues = check_guest_admission(parsed.config, *guest_budget_);
+  }
 }
 
 ApplyResult ApplyService::reject_invalid(const ParsedConfig& parsed, ConfigSource source,
@@ -184,6 +191,7 @@ ApplyResult ApplyService::rollback(uint64_t version, ConfigSource source, const 
                    version);
   }
   ParsedConfig parsed = parse_config(old.document);
+  if (parsed.ok()) admit_guests(parsed);
   if (!parsed.ok()) {
     // Validation got stricter since that version was stored (a software update).
     ++counters_.rejected_invalid;

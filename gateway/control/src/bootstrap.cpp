@@ -81,13 +81,36 @@ Result<void> read_dataplane(const json& dp, dataplane::EalOptions* eal) {
   return {};
 }
 
+Result<void> read_guests(const json& g, GuestBootstrap* out) {
+  const std::string p = "/guests";
+  if (auto r = only_fields(g, p, {"qemu", "qemu_img", "accel", "powerdown_timeout_s", "stop_on_exit"}); !r) return r;
+  if (auto r = read_string(g, p, "qemu", &out->qemu); !r) return r;
+  if (auto r = read_string(g, p, "qemu_img", &out->qemu_img); !r) return r;
+  if (auto r = read_string(g, p, "accel", &out->accel); !r) return r;
+  if (out->accel != "auto" && out->accel != "kvm" && out->accel != "tcg") {
+    return field_error(p + "/accel", "must be auto, kvm or tcg");
+  }
+  if (out->qemu.empty()) return field_error(p + "/qemu", "must name the QEMU system emulator");
+  if (const json* t = find(g, "powerdown_timeout_s")) {
+    if (!t->is_number_unsigned() || t->get<uint64_t>() < 1 || t->get<uint64_t>() > 3600) {
+      return field_error(p + "/powerdown_timeout_s", "must be an integer between 1 and 3600");
+    }
+    out->powerdown_timeout_s = t->get<uint32_t>();
+  }
+  if (const json* s = find(g, "stop_on_exit")) {
+    if (!s->is_boolean()) return field_error(p + "/stop_on_exit", "must be a boolean");
+    out->stop_on_exit = s->get<bool>();
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Bootstrap> parse_bootstrap(const std::string& text, const std::string& default_boards_dir) {
   json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return field_error("", "bootstrap config is not valid JSON");
   if (auto r = only_fields(doc, "", {"node_id", "board", "boards_dir", "log_level", "management", "state_dir",
-                                     "run_dir", "desired_config_file", "dataplane"});
+                                     "run_dir", "desired_config_file", "dataplane", "guests"});
       !r) {
     return r.error();
   }
@@ -122,6 +145,13 @@ Result<Bootstrap> parse_bootstrap(const std::string& text, const std::string& de
   b.eal.no_pci = d.no_pci;
   if (const json* dp = find(doc, "dataplane")) {
     if (auto r = read_dataplane(*dp, &b.eal); !r) return r.error();
+  }
+  const board::GuestResources& gr = board.board->guests;
+  b.guests.memory_mb = gr.memory_mb;
+  b.guests.vcpus = gr.vcpus;
+  b.guests.cpus = gr.cpus;
+  if (const json* g = find(doc, "guests")) {
+    if (auto r = read_guests(*g, &b.guests); !r) return r.error();
   }
   return b;
 }

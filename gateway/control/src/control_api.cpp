@@ -114,7 +114,8 @@ json ControlApi::status() const {
             {"config.failed", ac.failed},
             {"ctl.handled", counters_.handled},
             {"ctl.bad_request", counters_.bad_request}}},
-          {"ports", ports()}};
+          {"ports", ports()},
+          {"guests", guests_summary()}};
 }
 
 json ControlApi::config_show() const {
@@ -259,6 +260,7 @@ json ControlApi::handle(const json& req, ConfigSource source, const std::string&
                                       {"active_version", active_version},
                                       {"new_version", parsed.config.version}}}};
   }
+  if (auto reply = handle_guest_command(name, req)) return *reply;
   if (auto reply = handle_capture_command(name, req, dataplane_)) {
     if (!reply->value("ok", false)) ++counters_.failed;
     return *reply;

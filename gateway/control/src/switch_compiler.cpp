@@ -81,6 +81,19 @@ std::string vhost_socket_path(const PortConfig& port, const SwitchCompileOptions
   return options.vhost_dir + "/" + port.name + ".sock";
 }
 
+std::vector<GuestDefinition> guest_definitions(const GatewayConfig& config, const SwitchCompileOptions& options) {
+  std::vector<GuestDefinition> out;
+  for (const GuestConfig& g : config.guests) {
+    GuestDefinition def{g, {}};
+    for (const GuestNicConfig& nic : g.nics) {
+      const PortConfig* port = config.find_port(nic.port);
+      def.nic_sockets.push_back(port != nullptr ? vhost_socket_path(*port, options) : "");
+    }
+    out.push_back(std::move(def));
+  }
+  return out;
+}
+
 dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCompileOptions& options) {
   dataplane::SwitchSpec spec;
   spec.ports.reserve(config.ports.size());

@@ -23,6 +23,8 @@ const char* status_page_html() {
   th:first-child, td:first-child, .l { text-align: left; }
   .up { color: #1a7f37; font-weight: 600; } .down { color: #cf222e; font-weight: 600; }
   #err { color: #cf222e; }
+  h2 { font-size: 1.1rem; margin: 1.2rem 0 .4rem; }
+  .warn { color: #9a6700; font-weight: 600; }
 </style>
 </head>
 <body>
@@ -36,6 +38,11 @@ const char* status_page_html() {
 </div>
 <table id="ports">
   <thead><tr><th>Port</th><th class="l">Network</th><th class="l">State</th><th>RX pkts</th><th>RX bytes</th><th>TX pkts</th><th>TX bytes</th><th>Drops</th></tr></thead>
+  <tbody></tbody>
+</table>
+<h2 id="guests-title" hidden>Guests <span id="accel" class="sub"></span></h2>
+<table id="guests" hidden>
+  <thead><tr><th>Guest</th><th class="l">State</th><th>PID</th><th>vCPUs</th><th>Memory MB</th><th class="l">NICs</th><th>Uptime</th><th>Restarts</th><th class="l">Last exit</th></tr></thead>
   <tbody></tbody>
 </table>
 <script>
@@ -69,9 +76,33 @@ async function refresh() {
     document.getElementById('rx').textContent = fmt(rx);
     document.getElementById('tx').textContent = fmt(tx);
     document.getElementById('drops').textContent = fmt(drops);
+    await refreshGuests(s.guests);
     document.getElementById('err').textContent = '';
   } catch (e) {
     document.getElementById('err').textContent = '(gateway unreachable: ' + e.message + ')';
+  }
+}
+async function refreshGuests(summary) {
+  const shown = summary && summary.configured > 0;
+  document.getElementById('guests-title').hidden = !shown;
+  document.getElementById('guests').hidden = !shown;
+  if (!shown) return;
+  document.getElementById('accel').textContent = summary.accel ? '(' + summary.accel + ')' : '';
+  const r = await fetch('/api/v1/guests', { cache: 'no-store' });
+  if (!r.ok) throw new Error('HTTP ' + r.status);
+  const body = document.querySelector('#guests tbody');
+  body.replaceChildren();
+  const now = Date.now();
+  for (const g of await r.json()) {
+    const tr = document.createElement('tr');
+    tr.dataset.guest = g.name;
+    const cls = g.state === 'running' ? 'up l' : g.state === 'backoff' ? 'down l' : 'warn l';
+    tr.append(cell(g.name), cell(g.state + (g.next_start_in_ms !== null ? ' (retry in ' + Math.ceil(g.next_start_in_ms / 1000) + 's)' : ''), cls),
+              cell(g.pid || '-'), cell(g.vcpus), cell(fmt(g.memory_mb)),
+              cell(g.nics.map(n => n.port + (n.link_up === true ? ' up' : n.link_up === false ? ' down' : '')).join(', '), 'l'),
+              cell(g.started_at_ms ? dur(Math.max(0, Math.floor((now - g.started_at_ms) / 1000))) : '-'),
+              cell(fmt(g.restarts)), cell(g.last_exit || '-', 'l'));
+    body.append(tr);
   }
 }
 refresh();

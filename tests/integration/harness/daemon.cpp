@@ -2,6 +2,7 @@
 #include "harness/daemon.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -17,23 +18,63 @@ namespace edgegw::test {
 
 using nlohmann::json;
 
+// Alive and not a zombie waiting for whoever adopted it to reap it.
+bool process_alive(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
 GatewayDaemon::GatewayDaemon() {
   char tmpl[] = "/tmp/edgegw-it-XXXXXX";
   dir_ = ::mkdtemp(tmpl);
   static int counter = 0;
   prefix_ = "edgegw-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  json bootstrap = {
+  bootstrap_ = {
       {"node_id", "it-node"},
       {"state_dir", dir_ + "/state"},
       {"run_dir", dir_ + "/run"},
       {"desired_config_file", desired_path()},
       {"management", {{"http_listen", "127.0.0.1:0"}}},
       {"dataplane", {{"lcores", "0@(0-1),1@(0-1)"}, {"memory_mb", 256}, {"file_prefix", prefix_}, {"mbufs", 4095}}}};
-  std::ofstream(dir_ + "/edgegw.json") << bootstrap.dump(2);
+  std::ofstream(dir_ + "/edgegw.json") << bootstrap_.dump(2);
+}
+
+void GatewayDaemon::set_guest_options(const json& guests) {
+  bootstrap_["guests"] = guests;
+  std::ofstream(dir_ + "/edgegw.json") << bootstrap_.dump(2);
+}
+
+std::map<std::string, int> GatewayDaemon::guest_pids() const {
+  std::map<std::string, int> pids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/state/guests", ec)) {
+    std::ifstream in(entry.path() / "qemu.pid");
+    int pid = 0;
+    if (in >> pid && pid > 0) pids[entry.path().filename().string()] = pid;
+  }
+  return pids;
+}
+
+void GatewayDaemon::kill_guests() {
+  for (const auto& [name, pid] : guest_pids()) {
+    // Only a QEMU of this test's state dir (a recycled PID is left alone).
+    std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+    if (cmdline.find(dir_) == std::string::npos) continue;
+    ::kill(pid, SIGKILL);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (process_alive(pid) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
 }
 
 GatewayDaemon::~GatewayDaemon() {
   if (process_.running()) stop(SIGTERM);
+  kill_guests();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
   // A killed daemon cannot clean up its EAL runtime dir; the test's cleanup does.

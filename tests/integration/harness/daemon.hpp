@@ -18,6 +18,12 @@ class GatewayDaemon {
   GatewayDaemon(const GatewayDaemon&) = delete;
   GatewayDaemon& operator=(const GatewayDaemon&) = delete;
 
+  // Sets the bootstrap's "guests" object (QEMU, accelerator, powerdown timeout) before start().
+  void set_guest_options(const nlohmann::json& guests);
+  // The PIDs of the guests' QEMU processes (from their pidfiles), by guest name.
+  std::map<std::string, int> guest_pids() const;
+  // Kills every guest QEMU by PID and waits until they are gone (guests outlive the daemon).
+  void kill_guests();
   // Writes the desired config file the daemon applies at start and on SIGHUP.
   void write_desired(const std::string& document);
   // Starts the daemon and waits (bounded) until its ctl socket answers `status`.
@@ -43,8 +49,12 @@ class GatewayDaemon {
 
  private:
   std::string dir_, prefix_;
+  nlohmann::json bootstrap_;
   Process process_;
 };
+
+// True while process `pid` runs (a zombie does not count).
+bool process_alive(int pid);
 
 // A config document with one bridge network "lan" over af_packet ports on the given interfaces.
 std::string bridge_config(uint64_t version, const std::vector<std::pair<std::string, std::string>>& ports);

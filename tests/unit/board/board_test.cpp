@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <vector>
 
 #include "edgegw/board/board.hpp"
 
@@ -53,6 +54,40 @@ TEST(Board, MissingFileIsAnError) {
   BoardLoad load = load_board("/nonexistent", "nope");
   EXPECT_FALSE(load.board);
   EXPECT_NE(load.error.find("cannot read board descriptor /nonexistent/nope.json"), std::string::npos);
+}
+
+TEST(Board, GuestResourcesDefaultToHalfTheRamAndTheCpusNoWorkerOwns) {
+  BoardLoad load = parse_board(R"j({"model": "m", "arch": "x86_64", "cpus": 4, "ram_mb": 8192,
+                                   "dataplane": {"lcores": "0@(0-3),1@3"}})j", "b");
+  ASSERT_TRUE(load.board) << load.error;
+  EXPECT_EQ(load.board->guests.memory_mb, 4096u);
+  EXPECT_EQ(load.board->guests.vcpus, 8u);
+  EXPECT_EQ(load.board->guests.cpus, (std::vector<unsigned>{0, 1, 2})) << "worker lcore 1 owns CPU 3";
+  // Workers that float over several CPUs own none of them.
+  load = parse_board(R"j({"model": "m", "arch": "x86_64", "cpus": 2, "ram_mb": 4096,
+                         "dataplane": {"lcores": "0@(0-1),1@(0-1)"}})j", "b");
+  ASSERT_TRUE(load.board) << load.error;
+  EXPECT_EQ(load.board->guests.cpus, (std::vector<unsigned>{0, 1}));
+  // "0,1": lcore 1 runs on CPU 1 alone.
+  load = parse_board(R"j({"model": "m", "arch": "aarch64", "cpus": 2, "ram_mb": 4096, "dataplane": {"lcores": "0,1"}})j", "b");
+  ASSERT_TRUE(load.board) << load.error;
+  EXPECT_EQ(load.board->guests.cpus, (std::vector<unsigned>{0}));
+}
+
+TEST(Board, GuestResourcesAsDescribedAndTheirErrors) {
+  BoardLoad load = parse_board(R"j({"model": "m", "arch": "x86_64", "cpus": 4, "ram_mb": 8192,
+                                   "guests": {"memory_mb": 6000, "vcpus": 6, "cpus": [2, 3]}})j", "b");
+  ASSERT_TRUE(load.board) << load.error;
+  EXPECT_EQ(load.board->guests.memory_mb, 6000u);
+  EXPECT_EQ(load.board->guests.vcpus, 6u);
+  EXPECT_EQ(load.board->guests.cpus, (std::vector<unsigned>{2, 3}));
+  const std::string head = R"j({"model": "m", "arch": "x86_64", "cpus": 4, "ram_mb": 8192, "guests": )j";
+  EXPECT_EQ(parse_board(head + R"j({"memory_mb": 9000}})j", "b").error,
+            "/guests/memory_mb: must be an integer between 0 and 8192");
+  EXPECT_EQ(parse_board(head + R"j({"cpus": [4]}})j", "b").error, "/guests/cpus/0: must be a CPU of the board, 0 to 3");
+  EXPECT_EQ(parse_board(head + R"j({"vcpus": 0}})j", "b").error, "/guests/vcpus: must be an integer between 1 and 1024");
+  EXPECT_EQ(parse_board(head + R"j({"disk_gb": 1}})j", "b").error, "/guests/disk_gb: unknown field");
+  EXPECT_EQ(parse_board(head + R"j([]})j", "b").error, "/guests: must be an object");
 }
 
 }  // namespace

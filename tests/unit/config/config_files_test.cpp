@@ -82,6 +82,7 @@ class ConfigSchema : public testing::Test {
   static json canonical_routed() { return canonical_of("docs/examples/routed.json"); }
   // Security groups and the lists that name them.
   static json canonical_security() { return canonical_of("docs/examples/security-groups.json"); }
+  static json canonical_guests() { return canonical_of("docs/examples/guests.json"); }
   static json canonical_of(const std::string& example) {
     const ParsedConfig parsed = parse_config(read_file(source_path(example)));
     EXPECT_TRUE(parsed.ok()) << describe(parsed);
@@ -139,6 +140,7 @@ TEST_F(ConfigSchema, TopLevelPropertiesAreTheFieldsTheParserAccepts) {
   std::set<std::string> fields = keys_of(canonical_everything());
   fields.merge(keys_of(canonical_routed()));
   fields.merge(keys_of(canonical_security()));
+  fields.merge(keys_of(canonical_guests()));
   EXPECT_EQ(keys_of(schema_["properties"]), fields);
   EXPECT_EQ(schema_["additionalProperties"], false);
 }
@@ -187,6 +189,16 @@ TEST_F(ConfigSchema, ObjectPropertiesAreTheFieldsTheParserAccepts) {
   std::set<std::string> rule_fields;
   for (const json& group : security["security_groups"]) rule_fields.merge(keys_of_all(group["rules"]));
   EXPECT_EQ(keys_of(schema_["$defs"]["security_rule"]["properties"]), rule_fields);
+  // Guests: the example's two guests together use every field (one boots a disk, one a kernel).
+  const json guests = canonical_guests()["guests"];
+  EXPECT_EQ(keys_of(schema_["$defs"]["guest"]["properties"]), keys_of_all(guests));
+  EXPECT_EQ(keys_of(schema_["$defs"]["guest"]["properties"]["cloud_init"]["properties"]),
+            (std::set<std::string>{"hostname", "user", "password_hash", "ssh_authorized_keys", "network_dhcp"}));
+  EXPECT_EQ(keys_of(schema_["$defs"]["guest"]["properties"]["disks"]["items"]["properties"]),
+            keys_of(guests[0]["disks"][0]));
+  EXPECT_EQ(keys_of(schema_["$defs"]["guest"]["properties"]["kernel"]["properties"]), keys_of(guests[1]["kernel"]));
+  EXPECT_EQ(keys_of(schema_["$defs"]["guest"]["properties"]["nics"]["items"]["properties"]),
+            keys_of(guests[0]["nics"][0]));
 }
 
 TEST_F(ConfigSchema, RequiredFieldsAreTheOnesTheParserRequires) {

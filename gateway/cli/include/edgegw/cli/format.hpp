@@ -27,6 +27,9 @@ std::string format_nat_sessions(const nlohmann::json& sessions);
 // `security-group list` and `security-group show NAME` (rules with what they matched).
 std::string format_security_groups(const nlohmann::json& groups);
 std::string format_security_group(const nlohmann::json& group);
+// `guest list` and `guest show NAME`.
+std::string format_guests(const nlohmann::json& guests);
+std::string format_guest(const nlohmann::json& guest);
 std::string format_history(const nlohmann::json& history);
 std::string format_audit(const nlohmann::json& audit);
 // An error reply: "error: <message>" or, for validation, one line per issue "  <pointer>: <message>".

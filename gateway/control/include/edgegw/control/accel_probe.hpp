@@ -1,7 +1,9 @@
 // Does KVM work on this box? /dev/kvm can exist and answer its ioctls yet hang the first guest, so
-// the probe boots a 64 KiB firmware under `-accel kvm` that only writes one byte to QEMU's
-// isa-debug-exit port (QEMU then exits with status (byte << 1) | 1), with a short timeout. Anything
-// else (no /dev/kvm, no permission, an error, a hang killed at the timeout) means TCG.
+// the probe boots a 64 KiB firmware under `-accel kvm` that enters long mode (as a kernel does), runs
+// a 20-million-iteration loop and writes one byte to QEMU's isa-debug-exit port (QEMU then exits with
+// status (byte << 1) | 1), with a short timeout. A few real-mode instructions are not enough: a KVM
+// has been seen to run those yet crawl through any real work. Anything else (no /dev/kvm, no
+// permission, an error, a hang killed at the timeout) means TCG.
 #pragma once
 
 #include <chrono>

@@ -13,6 +13,7 @@
 #include "edgegw/common/result.hpp"
 #include "edgegw/control/config_model.hpp"
 #include "edgegw/control/config_parse.hpp"
+#include "edgegw/control/guest_manager.hpp"
 #include "edgegw/control/store.hpp"
 #include "edgegw/dataplane/switch_spec.hpp"
 
@@ -34,6 +35,9 @@ dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCo
 
 // The socket a vhost port serves: its configured `socket`, else <vhost_dir>/<name>.sock.
 std::string vhost_socket_path(const PortConfig& port, const SwitchCompileOptions& options);
+
+// The guests of a config, each NIC with the vhost-user socket its port serves.
+std::vector<GuestDefinition> guest_definitions(const GatewayConfig& config, const SwitchCompileOptions& options);
 
 // The MAC of a routed network's gateway when the config names none (derived from the network name).
 MacAddress default_router_mac(const std::string& network);
@@ -85,6 +89,9 @@ class ApplyService {
   // data plane created its device); call it from a timer. Cheap when nothing failed.
   void retry_host_addresses();
   const ApplyCounters& counters() const { return counters_; }
+  // The board's budget for guests: documents (and rollbacks) whose guests exceed it are refused,
+  // naming the guest. Without one, guests are not admission-checked.
+  void set_guest_budget(GuestBudget budget) { guest_budget_ = std::move(budget); }
 
  private:
   // Stale check, store pending, publish, mark applied, with the kill points between the steps.
@@ -92,6 +99,8 @@ class ApplyService {
   // config.rollback).
   ApplyResult apply_parsed(GatewayConfig config, ConfigSource source, const std::string& actor,
                            const char* pending_action, const std::string& pending_detail);
+  // Adds the admission issues of the document's guests (parsed must be ok).
+  void admit_guests(ParsedConfig& parsed) const;
   ApplyResult reject_invalid(const ParsedConfig& parsed, ConfigSource source, const std::string& actor);
   // Publishes the stored applied version again (restart path): no new version.
   ApplyResult republish(const ConfigVersion& applied);
@@ -107,6 +116,7 @@ class ApplyService {
   std::unique_ptr<HostAddresses> host_addresses_;
   std::optional<GatewayConfig> active_;
   ApplyCounters counters_;
+  std::optional<GuestBudget> guest_budget_;
 };
 
 }  // namespace edgegw::control

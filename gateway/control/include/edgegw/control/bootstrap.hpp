@@ -2,13 +2,28 @@
 // config — node id, board, management address, paths, and how to start the data plane.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "edgegw/common/log.hpp"
 #include "edgegw/common/result.hpp"
 #include "edgegw/dataplane/dataplane.hpp"
 
 namespace edgegw::control {
+
+// How the box runs guests (the bootstrap's "guests" object).
+struct GuestBootstrap {
+  std::string qemu = "qemu-system-x86_64";
+  std::string qemu_img = "qemu-img";
+  std::string accel = "auto";          // auto (probe KVM, else TCG), kvm, tcg
+  uint32_t powerdown_timeout_s = 30;   // system_powerdown, then quit
+  bool stop_on_exit = false;           // false: guests keep running while the gateway restarts
+  // From the board descriptor: what guests may use together (admission) and where they run.
+  uint32_t memory_mb = 0;
+  uint32_t vcpus = 0;
+  std::vector<unsigned> cpus;
+};
 
 struct Bootstrap {
   std::string node_id = "edgegw";
@@ -20,7 +35,9 @@ struct Bootstrap {
   std::string run_dir = "/run/edgegw";         // holds ctl.sock and the pid file
   std::string desired_config_file;  // applied at start and on SIGHUP when its version is newer
   dataplane::EalOptions eal;        // board defaults, then the file's "dataplane" object
+  GuestBootstrap guests;
 
+  std::string guests_dir() const { return state_dir + "/guests"; }
   std::string db_path() const { return state_dir + "/edgegw.db"; }
   std::string ctl_socket() const { return run_dir + "/ctl.sock"; }
 };

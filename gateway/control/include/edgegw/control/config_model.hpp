@@ -322,8 +322,8 @@ struct GuestKernelConfig {
 struct GuestNicConfig {
   std::string port;               // a port of kind vhost, used by no other NIC
   std::optional<MacAddress> mac;  // unicast; default derived from the guest name and NIC index
-  // Plugged into the running guest over QMP (device_add) when the NIC is added, and unplugged when
-  // it is removed, instead of restarting the guest.
+  // Added at the end of a running guest's NICs: plugged in over QMP (device_add on a free PCIe root
+  // port) instead of restarting the guest; removed from the end again: unplugged (device_del).
   bool hotplug = false;
 
   bool operator==(const GuestNicConfig&) const = default;

@@ -32,6 +32,7 @@ struct RequestCounters {
 };
 
 class DhcpService;
+class GuestManager;
 class RaService;
 
 class ControlApi {
@@ -41,6 +42,8 @@ class ControlApi {
   void set_dhcp(const DhcpService* dhcp) { dhcp_ = dhcp; }
   // The router advertisers whose state the network views show (none until set).
   void set_ra(const RaService* ra) { ra_ = ra; }
+  // The guest manager the guest views and commands use (none until set: no guests).
+  void set_guests(GuestManager* guests) { guests_ = guests; }
 
   // Dispatches one request (see the header comment); never throws.
   nlohmann::json handle(const nlohmann::json& request, ConfigSource source, const std::string& actor);
@@ -61,6 +64,11 @@ class ControlApi {
   // counters and the policies that include it (nothing when unknown).
   nlohmann::json security_groups() const;
   std::optional<nlohmann::json> security_group_show(const std::string& name) const;
+  // Guests with their state, NICs (and their switch ports' link), restarts and last exit.
+  nlohmann::json guests() const;
+  std::optional<nlohmann::json> guest_show(const std::string& name) const;
+  // For status: how many guests are configured and in each state, the accelerator, the counters.
+  nlohmann::json guests_summary() const;
   nlohmann::json config_show() const;
   nlohmann::json config_history(size_t limit) const;
 
@@ -76,6 +84,9 @@ class ControlApi {
   dataplane::Dataplane& dataplane_;
   const DhcpService* dhcp_ = nullptr;
   const RaService* ra_ = nullptr;
+  GuestManager* guests_ = nullptr;
+  // guest.* commands; nothing when `name` is not one.
+  std::optional<nlohmann::json> handle_guest_command(const std::string& name, const nlohmann::json& req);
   // Adds the "dhcp" object (pool, leases bound, counters) to a network view; null without a server.
   void add_dhcp(nlohmann::json& network_view) const;
   // Adds the "router_advertisements" object (what is advertised, counters); null when not advertising.

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "edgegw/common/result.hpp"
 #include "edgegw/control/accel_probe.hpp"
 #include "edgegw/control/config_model.hpp"
@@ -36,6 +38,9 @@ struct QemuLaunch {
   bool seed = false;                     // attach files.seed_dir() as the cidata volume
 };
 
+// Empty PCIe root ports every guest gets for NICs plugged in while it runs (hp0, hp1, ...).
+inline constexpr size_t kHotplugSlots = 4;
+
 // The guest's NIC MACs: configured, else default_guest_mac(name, index).
 std::vector<MacAddress> guest_macs(const GuestConfig& guest);
 
@@ -43,6 +48,12 @@ std::vector<MacAddress> guest_macs(const GuestConfig& guest);
 // NICs are vhost-user clients that reconnect every second (so they survive a gateway restart); under
 // TCG virtio-net-pci gets vectors=0; QMP and the console are UNIX sockets in the run directory.
 std::vector<std::string> qemu_command(const GuestConfig& guest, const QemuLaunch& launch);
+
+// The QMP commands ({"execute", "arguments"} objects) that plug NIC `index` of `guest` into a
+// running QEMU on root port hp<slot>: its vhost-user chardev, netdev and virtio-net device, with the
+// same ids and settings qemu_command gives a NIC present at start.
+std::vector<nlohmann::json> nic_hotplug_commands(const GuestConfig& guest, size_t index, const std::string& socket,
+                                                 size_t slot, Accel accel);
 
 // Creates missing overlays (`qemu-img create -f qcow2 -F <fmt> -b <image>`); an existing overlay is
 // kept (the guest's disk survives restarts) unless its backing file is no longer `image`. Returns
@@ -63,6 +74,9 @@ Result<pid_t> spawn_qemu(const std::vector<std::string>& argv, const std::vector
 // that process is alive and its command line is this guest's (`-name guest=<name>` and the same
 // QMP socket path). 0 when none.
 pid_t find_running_qemu(const std::string& name, const GuestFiles& files);
+
+// The command line of process `pid` (empty when it is gone).
+std::vector<std::string> process_cmdline(pid_t pid);
 
 // A pollable descriptor of process `pid` (pidfd_open); -1 with errno when it is gone.
 int open_pidfd(pid_t pid);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,8 +20,13 @@ class io_context;
 
 namespace edgegw::control {
 
+// Runs on one io_context thread; every handler runs there. Errors: QEMU's own error replies come back
+// as "Class: desc" with Errc::not_found for *NotFound classes and Errc::invalid_argument otherwise;
+// a lost connection, a timeout or close() is Errc::unavailable.
 class QmpClient {
  public:
+  static constexpr size_t kMaxMessageBytes = 1 << 20;  // a longer line is a protocol error
+
   // `data` is the event's "data" member ({} when absent).
   using EventHandler = std::function<void(const std::string& event, const nlohmann::json& data)>;
   // The connection ended (QEMU exited, closed the socket, or a protocol error/timeout closed it).
@@ -40,7 +46,8 @@ class QmpClient {
   // fails this and every queued command. Fails at once when not connected.
   virtual void execute(const std::string& command, nlohmann::json arguments, std::chrono::milliseconds timeout,
                        ReplyHandler done) = 0;
-  // Closes the socket; queued commands fail with Errc::unavailable. No handler runs after close().
+  // Closes the socket; queued commands (and a pending connect) fail with Errc::unavailable inside
+  // close(); no handler runs after close() returns, and the closed handler does not run for it.
   virtual void close() = 0;
   virtual bool connected() const = 0;
   virtual std::string greeting_version() const = 0;  // "7.2.22" from the greeting
