@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -64,19 +65,26 @@ void GuestManager::stop_orphans(const std::vector<GuestDefinition>& guests) {
     def.config.name = name;
     def.config.autostart = false;
     auto runner = std::make_shared<GuestRunner>(*this, def);
-    leaving_.push_back(runner);
     runner->adopt_orphan();
-    GuestRunner* raw = runner.get();
-    const std::string dir = files.dir;
-    runner->stop_then([this, raw, dir] {
-      std::error_code rec;
-      std::filesystem::remove_all(dir, rec);
-      std::erase_if(leaving_, [raw](const auto& r) { return r.get() == raw; });
-    });
+    retire(runner);
   }
 }
 
+void GuestManager::retire(const std::shared_ptr<GuestRunner>& runner) {
+  leaving_.push_back(runner);
+  GuestRunner* raw = runner.get();
+  const std::string dir = runner->files().dir;
+  runner->stop_then([this, raw, dir] {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    std::erase_if(leaving_, [raw](const auto& r) { return r.get() == raw; });
+    // A guest of the same name configured again meanwhile waited for this one to be gone.
+    reconcile(desired_);
+  });
+}
+
 void GuestManager::reconcile(const std::vector<GuestDefinition>& guests) {
+  desired_ = guests;
   if (!reconciled_) {
     stop_orphans(guests);
     reconciled_ = true;
@@ -89,23 +97,19 @@ void GuestManager::reconcile(const std::vector<GuestDefinition>& guests) {
       continue;
     }
     std::shared_ptr<GuestRunner> runner = it->second;
+    log::info("guests", "guest removed from the config; stopping it", {{"guest", it->first}});
     it = runners_.erase(it);
-    leaving_.push_back(runner);
-    GuestRunner* raw = runner.get();
-    const std::string dir = runner->files().dir;
-    const std::string name = runner->status().name;
-    log::info("guests", "guest removed from the config; stopping it", {{"guest", name}});
-    runner->stop_then([this, raw, dir] {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-      std::erase_if(leaving_, [raw](const auto& r) { return r.get() == raw; });
-    });
+    retire(runner);
   }
   for (const GuestDefinition& g : guests) {
     auto it = runners_.find(g.config.name);
     if (it != runners_.end()) {
       it->second->redefine(g);
       continue;
+    }
+    const std::string dir = options_.guests_dir + "/" + g.config.name;
+    if (std::any_of(leaving_.begin(), leaving_.end(), [&](const auto& r) { return r->files().dir == dir; })) {
+      continue;  // its namesake is still stopping; created once that one is gone
     }
     auto runner = std::make_shared<GuestRunner>(*this, g);
     runners_.emplace(g.config.name, runner);

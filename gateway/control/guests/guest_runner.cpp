@@ -572,7 +572,10 @@ void GuestRunner::stop_then(std::function<void()> gone) {
   restart_timer_.cancel();
   if (pid_ == 0) {
     state_ = GuestState::stopped;
-    asio::post(io_, std::move(gone));
+    // Not run when this runner (and so its manager) is gone by then.
+    asio::post(io_, [weak = weak_from_this(), gone = std::move(gone)] {
+      if (weak.lock()) gone();
+    });
     return;
   }
   on_gone_.push_back(std::move(gone));

@@ -243,6 +243,22 @@ TEST_F(GuestManagerTest, ChangedDefinitionRestartsTheGuestRemovedGuestIsStoppedA
   EXPECT_TRUE(alive(show("a").pid));
 }
 
+TEST_F(GuestManagerTest, GuestConfiguredAgainWhileItsNamesakeStopsStartsOnceThatOneIsGone) {
+  manager().reconcile({guest("a")});
+  ASSERT_TRUE(wait_state("a", GuestState::running));
+  const pid_t old_pid = show("a").pid;
+  manager().reconcile({});
+  manager().reconcile({guest("a")});
+  EXPECT_FALSE(manager().show("a").has_value()) << "waits for the old QEMU to go";
+  ASSERT_TRUE(run_until([&] {
+    std::optional<GuestStatus> s = manager().show("a");
+    return s && s->state == GuestState::running && s->pid != old_pid;
+  }));
+  seen_pids_.push_back(manager().show("a")->pid);
+  EXPECT_FALSE(alive(old_pid));
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/guests/a")) << "the new guest's files, not deleted by the old one's end";
+}
+
 TEST_F(GuestManagerTest, DetachLeavesGuestsRunningAndANewManagerStopsOrphans) {
   manager().reconcile({guest("a"), guest("b")});
   ASSERT_TRUE(wait_state("a", GuestState::running));

@@ -144,6 +144,8 @@ class GuestManager {
   friend class GuestRunner;
   Accel ensure_accel();
   void stop_orphans(const std::vector<GuestDefinition>& guests);
+  // Stops a runner for good; its directory goes once its QEMU is gone.
+  void retire(const std::shared_ptr<GuestRunner>& runner);
 
   boost::asio::io_context& io_;
   GuestManagerOptions options_;
@@ -151,6 +153,7 @@ class GuestManager {
   std::map<std::string, std::shared_ptr<GuestRunner>> runners_;
   // Runners of removed guests still stopping (they delete their directory when gone).
   std::vector<std::shared_ptr<GuestRunner>> leaving_;
+  std::vector<GuestDefinition> desired_;  // the last reconcile()'s guests
   bool reconciled_ = false;
   GuestCounters counters_;
 };
