@@ -69,7 +69,9 @@ std::string PipelineHarness::State::check_router_made6(uint16_t network, const u
     }
     quotes_one = true;
     if (std::memcmp(l3 + 24, in + 8, 16) != 0 || std::memcmp(eth, a.frame.data() + 6, 6) != 0) continue;
-    if (in[6] == 58 && (in[kHeader] < 128 || in[kHeader] == 137)) return "an ICMPv6 error about an error or a redirect";
+    // Only a message that has a type can be an error or a redirect (an empty payload is neither).
+    const bool icmp_message = in[6] == 58 && load_be16(in + 4) > 0;
+    if (icmp_message && (in[kHeader] < 128 || in[kHeader] == 137)) return "an ICMPv6 error about an error or a redirect";
     if (icmp[0] == 2 && load_be32(icmp + 4) < 1280) return "a packet too big below the IPv6 minimum MTU";
     ++tally.icmp_errors;
     return "";

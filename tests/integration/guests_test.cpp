@@ -136,6 +136,12 @@ TEST_F(Guests, NatGuestsGetAddressesByDhcpPingTheGatewayAndFetchFromTheUplink) {
     json g = wait_running(name);
     EXPECT_EQ(g.value("accel", ""), "tcg") << "this machine's KVM hangs: the probe must pick TCG";
     EXPECT_GT(g.value("pid", 0), 0);
+    // Pinned to the board's guest CPUs (generic-x86_64: its worker floats, so both CPUs).
+    EXPECT_EQ(g["cpus"], json::array({0, 1})) << g.dump();
+    std::ifstream proc_status("/proc/" + std::to_string(g.value("pid", 0)) + "/status");
+    std::stringstream text;
+    text << proc_status.rdbuf();
+    EXPECT_NE(text.str().find("Cpus_allowed_list:\t0-1\n"), std::string::npos) << text.str();
   }
   json status = d().status();
   EXPECT_EQ(status["guests"].value("accel", ""), "tcg");
