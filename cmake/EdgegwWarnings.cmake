@@ -1,5 +1,8 @@
 # Project-wide compile flags: warnings, sanitizers, fault injection.
 add_compile_options(-Wall -Wextra $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> -Wnon-virtual-dtor)
+if(EDGEGW_DEBUG_INFO STREQUAL "lines")
+  add_compile_options($<$<CONFIG:Debug,RelWithDebInfo>:-g1>)  # after CMake's -g, so it wins
+endif()
 if(EDGEGW_WERROR)
   add_compile_options(-Werror)
 endif()
