@@ -369,7 +369,8 @@ std::string PipelineHarness::State::flush(rte_mbuf** pkts, uint16_t n, uint16_t 
       if (std::string e = check_frame(egress, q.pkts[k], tally); !e.empty()) return e;
     }
   }
-  TxStage(*counters, *tx).process(snap);
+  ShapedTx shaped(*counters, *tx);
+  TxStage(*counters, *tx, shaped).process(snap, now);
   const Totals t4 = read_totals(*counters, port_ids);
 
   // Parse: every packet counted received on its port, and dropped there or passed on.

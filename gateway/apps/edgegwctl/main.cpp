@@ -37,6 +37,9 @@ const char* kUsageText =
     "  nat sessions NETWORK [--limit N]  NAT sessions of a NAT network or uplink, most recent first\n"
     "  security-group list        security groups: rules, ports they filter, packets matched\n"
     "  security-group show NAME   one group: every rule with its counters, the policies using it\n"
+    "  slice list                 slices: class, priority, rates, S-NSSAI, packets classified and dropped\n"
+    "  slice show NAME            one slice: promise, policer colors, remarking, its queue on every shaped port\n"
+    "  slice stats [NAME]         per slice and shaped port: sent, drops, depth, queueing and rx->tx latency\n"
     "  guest list                 guests: state, QEMU pid, accelerator, NICs, uptime, restarts, last exit\n"
     "  guest show NAME            one guest: QEMU, CPUs, memory, restart policy and history, NICs and links\n"
     "  guest start|stop|restart NAME [--no-wait]  waits until it runs (or stopped) unless --no-wait\n"
@@ -117,6 +120,7 @@ int main(int argc, char** argv) {
 
   json req;
   bool wait_guest = false;
+  bool slice_stats = false;  // slice stats: the per-port queue table of slice.list / slice.show
   std::string noun = args[0], verb = args.size() > 1 ? args[1] : "";
   std::string doc_path;
   if (noun == "status" && args.size() == 1) {
@@ -137,6 +141,12 @@ int main(int argc, char** argv) {
     req = {{"cmd", "security_group.list"}};
   } else if (noun == "security-group" && verb == "show" && args.size() == 3) {
     req = {{"cmd", "security_group.show"}, {"name", args[2]}};
+  } else if (noun == "slice" && (verb == "list" || verb == "stats") && args.size() == 2) {
+    req = {{"cmd", "slice.list"}};
+    slice_stats = verb == "stats";
+  } else if (noun == "slice" && (verb == "show" || verb == "stats") && args.size() == 3) {
+    req = {{"cmd", "slice.show"}, {"name", args[2]}};
+    slice_stats = verb == "stats";
   } else if (noun == "guest" && verb == "list" && args.size() == 2) {
     req = {{"cmd", "guest.list"}};
   } else if (noun == "guest" && verb == "show" && args.size() == 3) {
@@ -241,6 +251,10 @@ int main(int argc, char** argv) {
     std::cout << format_nat_sessions(result);
   } else if (req["cmd"] == "dhcp.leases") {
     std::cout << format_dhcp_leases(result);
+  } else if (req["cmd"] == "slice.list") {
+    std::cout << (slice_stats ? format_slice_stats(result) : format_slices(result));
+  } else if (req["cmd"] == "slice.show") {
+    std::cout << (slice_stats ? format_slice_stats(json::array({result})) : format_slice(result));
   } else if (req["cmd"] == "security_group.list") {
     std::cout << format_security_groups(result);
   } else if (req["cmd"] == "security_group.show") {

@@ -1,5 +1,6 @@
 // to_canonical_json(): one text per config. Fixed key order, every default written out, so the store,
 // `config show` and `config diff` see the same bytes for the same config.
+#include <cstdio>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -39,6 +40,11 @@ Json port_json(const PortConfig& port) {
   out["mac_limit"] = port.mac_limit;
   // Written only when there are any, so documents without security groups keep their form (and hash).
   if (!port.security_groups.empty()) out["security_groups"] = port.security_groups;
+  if (port.shaper) {
+    out["shaper"] = Json{{"rate_kbit", port.shaper->rate_kbit},
+                         {"burst_bytes", port.shaper->burst_bytes},
+                         {"overhead_bytes", port.shaper->overhead_bytes}};
+  }
   return out;
 }
 
@@ -169,6 +175,95 @@ Json guest_json(const GuestConfig& g) {
   return out;
 }
 
+std::string range_text(uint32_t first, uint32_t last) {
+  return first == last ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
+}
+
+std::string address_match_text(const SliceAddressMatch& a) {
+  if (!a.ipv4) return a.prefix.to_string();
+  const uint32_t v4 = uint32_t{a.prefix.address[12]} << 24 | uint32_t{a.prefix.address[13]} << 16 |
+                      uint32_t{a.prefix.address[14]} << 8 | a.prefix.address[15];
+  return format_ipv4(v4) + "/" + std::to_string(a.prefix.length - 96);
+}
+
+Json slice_match_json(const SliceMatchConfig& m) {
+  Json out = Json::object();
+  if (!m.ports.empty()) out["ports"] = m.ports;
+  if (!m.guests.empty()) out["guests"] = m.guests;
+  if (!m.networks.empty()) out["networks"] = m.networks;
+  if (!m.pcp.empty()) out["pcp"] = m.pcp;
+  if (!m.dscp.empty()) out["dscp"] = m.dscp;
+  if (m.protocol) {
+    switch (*m.protocol) {
+      case 1: out["protocol"] = "icmp"; break;
+      case 6: out["protocol"] = "tcp"; break;
+      case 17: out["protocol"] = "udp"; break;
+      case 58: out["protocol"] = "icmpv6"; break;
+      case 132: out["protocol"] = "sctp"; break;
+      default: out["protocol"] = *m.protocol;
+    }
+  }
+  if (m.src) out["src"] = address_match_text(*m.src);
+  if (m.dst) out["dst"] = address_match_text(*m.dst);
+  if (m.src_ports) out["src_ports"] = range_text(m.src_ports->first, m.src_ports->last);
+  if (m.dst_ports) out["dst_ports"] = range_text(m.dst_ports->first, m.dst_ports->last);
+  if (m.vni) out["vni"] = range_text(m.vni->first, m.vni->last);
+  return out;
+}
+
+Json slice_json(const SliceConfig& s) {
+  Json out = Json::object();
+  out["name"] = s.name;
+  out["class"] = slice_class_name(s.cls);
+  out["priority"] = s.priority;
+  out["weight"] = s.weight;
+  out["guaranteed_kbit"] = s.guaranteed_kbit;
+  out["ceiling_kbit"] = s.ceiling_kbit;
+  out["burst_bytes"] = s.burst_bytes;
+  Json queue = Json{{"packets", s.queue.packets}, {"bytes", s.queue.bytes}, {"drop", slice_drop_policy_name(s.queue.drop)}};
+  if (s.queue.drop == SliceDropPolicy::codel) {
+    queue["codel_target_us"] = s.queue.codel_target_us;
+    queue["codel_interval_us"] = s.queue.codel_interval_us;
+  } else if (s.queue.drop == SliceDropPolicy::red) {
+    queue["red_min_packets"] = s.queue.red_min_packets;
+    queue["red_max_packets"] = s.queue.red_max_packets;
+    queue["red_max_p_percent"] = s.queue.red_max_p_percent;
+  }
+  out["queue"] = queue;
+  out["latency_budget_us"] = s.latency_budget_us;
+  out["match"] = Json::array();
+  for (const SliceMatchConfig& m : s.match) out["match"].push_back(slice_match_json(m));
+  if (s.remark_dscp || s.remark_pcp) {
+    Json remark = Json::object();
+    if (s.remark_dscp) remark["dscp"] = *s.remark_dscp;
+    if (s.remark_pcp) remark["pcp"] = *s.remark_pcp;
+    out["remark"] = remark;
+  }
+  if (s.police) {
+    const SlicePoliceConfig& p = *s.police;
+    Json police = Json{{"mode", p.trtcm ? "trtcm" : "srtcm"}, {"cir_kbit", p.cir_kbit}, {"cbs_bytes", p.cbs_bytes}};
+    if (p.trtcm) {
+      police["pir_kbit"] = p.pir_kbit;
+      police["pbs_bytes"] = p.pbs_bytes;
+    } else {
+      police["ebs_bytes"] = p.ebs_bytes;
+    }
+    police["drop_yellow"] = p.drop_yellow;
+    out["police"] = police;
+  }
+  if (s.snssai) {
+    Json label = Json{{"sst", s.snssai->sst}};
+    if (s.snssai->sd) {
+      char sd[8];
+      std::snprintf(sd, sizeof sd, "%06x", *s.snssai->sd);
+      label["sd"] = sd;
+    }
+    out["snssai"] = label;
+  }
+  out["default"] = s.is_default;
+  return out;
+}
+
 }  // namespace
 
 std::string to_canonical_json(const GatewayConfig& config) {
@@ -198,6 +293,10 @@ std::string to_canonical_json(const GatewayConfig& config) {
   if (!config.guests.empty()) {
     doc["guests"] = Json::array();
     for (const GuestConfig& g : config.guests) doc["guests"].push_back(guest_json(g));
+  }
+  if (!config.slices.empty()) {
+    doc["slices"] = Json::array();
+    for (const SliceConfig& sl : config.slices) doc["slices"].push_back(slice_json(sl));
   }
   // replace: a config built in code (not parsed) may hold invalid UTF-8; dumping must not throw.
   return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -64,7 +64,8 @@ size_t ConfigReader::checked_length(const Json& array, size_t limit, const char*
 GatewayConfig ConfigReader::read(const Json& root) {
   GatewayConfig config;
   if (!expect_object(root, {})) return config;
-  ObjectReader object(root, {}, {"version", "description", "ports", "networks", "routes", "security_groups", "guests"},
+  ObjectReader object(root, {}, {"version", "description", "ports", "networks", "routes", "security_groups", "guests",
+                                         "slices"},
                       issues_);
 
   if (auto version = read_integer(object.required("version"), 1, kMaxConfigVersion, issues_)) {
@@ -103,6 +104,8 @@ GatewayConfig ConfigReader::read(const Json& root) {
   check_security_policies(config);
   read_guests(object.optional("guests"), config);
   check_guest_nics(config);
+  read_slices(object.optional("slices"), config);
+  check_slice_admission(config);
   return config;
 }
 
@@ -111,7 +114,7 @@ PortConfig ConfigReader::read_port(const Json& json, const Location& at) {
   if (!expect_object(json, at)) return port;
   ObjectReader object(json, at,
                       {"name", "kind", "role", "iface", "pci", "devargs", "socket", "address", "mtu", "mac",
-                       "admin_up", "queues", "mac_limit", "security_groups"},
+                       "admin_up", "queues", "mac_limit", "security_groups", "shaper"},
                       issues_);
 
   const Field name = object.required("name");
@@ -162,6 +165,7 @@ PortConfig ConfigReader::read_port(const Json& json, const Location& at) {
   const Field groups = object.optional("security_groups");
   port.security_groups = read_group_list(groups);
   if (groups.value != nullptr && !port.name.empty()) port_groups_at_.emplace(port.name, groups.at);
+  port.shaper = read_shaper(object.optional("shaper"), port.name);
   return port;
 }
 

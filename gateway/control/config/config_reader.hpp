@@ -160,6 +160,16 @@ class ConfigReader {
   GuestConfig read_guest(const Json& json, const Location& at, FirstSeen& names);
   void check_guest_nics(const GatewayConfig& config);
 
+  // config_slices.cpp: a port's shaper (with the port), the slices after the guests (matches name
+  // ports, guests and networks), then admission against the shapers.
+  std::optional<PortShaperConfig> read_shaper(const Field& field, const std::string& port);
+  void read_slices(const Field& field, GatewayConfig& config);
+  SliceConfig read_slice(const Json& json, const Location& at, FirstSeen& names, const GatewayConfig& config);
+  void read_slice_queue(const Field& field, SliceQueueConfig& queue);
+  std::optional<SlicePoliceConfig> read_slice_police(const Field& field);
+  SliceMatchConfig read_slice_match(const Json& json, const Location& at, const GatewayConfig& config);
+  void check_slice_admission(const GatewayConfig& config);
+
   // Reports "must be an object, got <type>" and returns false for anything else.
   bool expect_object(const Json& json, const Location& at);
   // How many entries of `array` to check: all, or after reporting "must have at most <limit> <what>",
@@ -203,7 +213,8 @@ class ConfigReader {
   std::map<size_t, Location> network_groups_at_;              // network index -> its "security_groups"
   size_t networks_read_ = 0;
   std::vector<std::pair<std::string, Location>> guest_nic_ports_;  // every NIC's port, in document order
-  std::vector<Location> guest_nic_macs_;  // every NIC's "mac" (or the NIC when it has none), same order
+  std::vector<Location> guest_nic_macs_;
+  std::unordered_map<std::string, Location> shaper_rate_at_;  // port name -> its shaper's "rate_kbit"  // every NIC's "mac" (or the NIC when it has none), same order
 };
 
 }  // namespace edgegw::control::detail

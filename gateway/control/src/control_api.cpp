@@ -170,13 +170,18 @@ json ControlApi::handle(const json& req, ConfigSource source, const std::string&
   if (name == "port.list") return {{"ok", true}, {"result", ports()}};
   if (name == "network.list") return {{"ok", true}, {"result", networks()}};
   if (name == "security_group.list") return {{"ok", true}, {"result", security_groups()}};
-  if (name == "port.show" || name == "network.show" || name == "security_group.show") {
-    const std::string what = name == "port.show" ? "port" : name == "network.show" ? "network" : "security group";
+  if (name == "slice.list") return {{"ok", true}, {"result", slices()}};
+  if (name == "port.show" || name == "network.show" || name == "security_group.show" || name == "slice.show") {
+    const std::string what = name == "port.show"      ? "port"
+                             : name == "network.show" ? "network"
+                             : name == "slice.show"   ? "slice"
+                                                      : "security group";
     const json* n = arg(req, "name");
     if (!n || !n->is_string()) return bad("/name", "must be a string naming the " + what);
     const std::string wanted = n->get<std::string>();
     std::optional<json> shown = name == "port.show"      ? port_show(wanted)
                                 : name == "network.show" ? network_show(wanted)
+                                : name == "slice.show"   ? slice_show(wanted)
                                                          : security_group_show(wanted);
     if (!shown) return reply_error(make_error(Errc::not_found, "no " + what + " named '" + wanted + "'", "/name"));
     return {{"ok", true}, {"result", *shown}};

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "edgegw/control/apply_service.hpp"
+#include "switch_compiler_slices.hpp"
 
 namespace edgegw::control {
 namespace {
@@ -148,6 +149,7 @@ dataplane::SwitchSpec compile_switch(const GatewayConfig& config, const SwitchCo
     for (const SecurityRuleConfig& r : g.rules) group.rules.push_back(rule_of(r));
     spec.security_groups.push_back(std::move(group));
   }
+  compile_slices(config, spec);
   return spec;
 }
 

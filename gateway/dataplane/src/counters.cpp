@@ -26,6 +26,10 @@ const char* drop_reason_name(DropReason reason) {
     case DropReason::nat_limit: return "nat_limit";
     case DropReason::punt_full: return "punt_full";
     case DropReason::acl: return "acl";
+    case DropReason::policed: return "policed";
+    case DropReason::slice_queue_full: return "slice_queue_full";
+    case DropReason::slice_red: return "slice_red";
+    case DropReason::slice_codel: return "slice_codel";
     case DropReason::count_: break;
   }
   return "unknown";

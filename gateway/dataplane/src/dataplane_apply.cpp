@@ -34,8 +34,11 @@ Result<void> DataplaneImpl::apply(const SwitchSpec& spec) {
   if (auto r = check_switch_spec(spec, options_.max_mtu); !r) return r;
   Result<PreparedSecurity> security = prepare_security(spec);
   if (!security) return security.error();
+  Result<std::shared_ptr<SliceState>> slicing = prepare_slicing(spec);
+  if (!slicing) return slicing.error();
 
   commit_security(std::move(*security));
+  commit_slicing(std::move(*slicing));
   desired_ = spec;
   std::vector<PortDevice> to_close;
   converge(&to_close);
@@ -199,6 +202,7 @@ std::unique_ptr<Snapshot> DataplaneImpl::compile(Retired* retired) {
   snap->punt = punt_ring_;
   name_members(*snap, index_of_port);
   compile_security(*snap);
+  compile_slicing(*snap, index_of_port);
   return snap;
 }
 
@@ -209,6 +213,11 @@ bool DataplaneImpl::reclaim() {
     for (const PortDevice& dev : retired_.front().devices) {
       close_port_device(dev, *wake_);
       released_device = true;
+    }
+    // The last snapshot of a replaced slicing state: its counters live on under the slices' names.
+    const Snapshot* old = retired_.front().snapshot.get();
+    if (old != nullptr && old->slicing && old->slicing != slicing_ && old->slicing.use_count() == 1) {
+      carry_slicing(*old->slicing);
     }
     retired_.pop_front();  // frees the snapshot and the FDB tables only it referenced
   }

@@ -18,6 +18,7 @@
 #include "fdb_table.hpp"
 #include "port_device.hpp"
 #include "security_policy.hpp"
+#include "slice_state.hpp"
 #include "snapshot.hpp"
 #include "snapshot_compile.hpp"
 #include "worker.hpp"
@@ -42,6 +43,7 @@ class DataplaneImpl final : public Dataplane {
   std::vector<NetworkStatus> networks() const override;
   std::vector<FdbEntryStatus> fdb(const std::string& network) const override;
   SecurityStatus security() const override;  // dataplane_security.cpp
+  std::vector<SliceStatus> slices() const override;  // dataplane_slicing.cpp
   DataplaneStatus status() const override;
   std::vector<NeighborStatus> neighbors(const std::string& network) const override;  // dataplane_fdb.cpp
   std::vector<NatSessionStatus> nat_sessions(const std::string& network, size_t limit) const override;  // routing
@@ -100,6 +102,16 @@ class DataplaneImpl final : public Dataplane {
   void commit_security(PreparedSecurity prepared);
   void compile_security(Snapshot& snap);
   uint16_t zone_of(const std::string& port);
+
+  // Slicing (dataplane_slicing.cpp). prepare_slicing() builds a new state when the slice part of
+  // `spec` changed and keeps the current one otherwise (an error changes nothing); commit_slicing()
+  // makes it current; compile_slicing() puts the state, a classifier for the snapshot's indexes and
+  // the shaped ports into a snapshot. A state's counters are carried over by slice name once the
+  // last snapshot using it is freed (carry_slicing, from reclaim).
+  Result<std::shared_ptr<SliceState>> prepare_slicing(const SwitchSpec& spec) const;
+  void commit_slicing(std::shared_ptr<SliceState> state) { slicing_ = std::move(state); }
+  void compile_slicing(Snapshot& snap, const std::map<std::string, uint16_t>& index_of_port);
+  void carry_slicing(const SliceState& retired);
   PortCounters counters_of(uint16_t port_id) const;
   void remove_runtime_dir() const;
   CaptureRegistry::PortCheck capture_port_check() const;
@@ -156,6 +168,10 @@ class DataplaneImpl final : public Dataplane {
   // applies), the classifier of desired_ (also held by the snapshots using it), the policies it
   // was resolved to, their generation, and each port's connection-tracking zone by name.
   std::unique_ptr<ConntrackTable> conntrack_;
+  // Slicing: the current state (also held by the snapshots using it) and the counters of retired
+  // states by slice name (their queues by port name).
+  std::shared_ptr<SliceState> slicing_;
+  std::map<std::string, SliceStatus> slices_carried_;
   std::shared_ptr<const SecurityClassifier> security_;
   SecurityPolicies security_policies_;
   uint32_t security_generation_ = 0;

@@ -1,5 +1,6 @@
 // The fast path's first and last stages: parse + VLAN classify + strip, and transmit. The bridge
 // in between is in bridge_stage.cpp.
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_mbuf_ptype.h>
@@ -12,6 +13,7 @@
 #include "pipeline.hpp"
 
 #include "capture_tap.hpp"
+#include "slice_state.hpp"
 
 namespace edgegw::dataplane {
 namespace {
@@ -120,10 +122,19 @@ void L2ParseStage::process(const Snapshot& tables, Burst& burst, uint64_t /*now*
   burst.count = kept;
 }
 
-void TxStage::process(const Snapshot& tables) {
+void TxStage::process(const Snapshot& tables, uint64_t rx_tick) {
+  uint64_t now = 0;  // read once, and only when a shaped port has frames
   for (uint16_t d = 0; d < tx_.dirty_count; ++d) {
     const uint16_t egress = tx_.dirty[d];
     TxBuffers::Queue& q = tx_.queues[egress];
+    if (tables.ports[egress].shaped != nullptr) {
+      if (now == 0) now = rte_get_tsc_cycles();
+      shaped_.enqueue(tables, egress, q.pkts, q.count, rx_tick, now);
+      shaped_.drain(tables, egress, now);
+      q.count = 0;
+      q.bytes = 0;
+      continue;
+    }
     const uint16_t port_id = tables.ports[egress].port_id;
     capture_tap(tx_.capture, port_id, CaptureDirection::tx, q.pkts, q.count);
     const uint16_t sent = rte_eth_tx_burst(port_id, 0, q.pkts, q.count);
@@ -158,10 +169,11 @@ void Pipeline::inject(const Snapshot& tables, rte_mbuf** frames, uint16_t count,
     }
     bump(counters_.injected);
     m->hash.usr = 0;  // the gateway's own frame: not routed (security groups let DHCP replies pass)
+    if (tables.slicing) set_slice(m, tables.slicing->default_slice());
     bridge_.forward_from_router(tables, static_cast<uint16_t>(network), m, now, counters_.local);
   }
   bridge_.flush_checks(tables, now);  // frames to filtered members wait for their judgement
-  tx_.process(tables);
+  tx_.process(tables, now);
 }
 
 }  // namespace edgegw::dataplane

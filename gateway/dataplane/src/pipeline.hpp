@@ -21,6 +21,7 @@
 #include "counters.hpp"
 #include "edgegw/netproto/nat_translate.hpp"
 #include "security_stage.hpp"
+#include "slice_stage.hpp"
 #include "snapshot.hpp"
 
 namespace edgegw::dataplane {
@@ -104,15 +105,17 @@ class BridgeStage {
 };
 
 // Transmits every non-empty tx queue with one tx_burst per port; frees and counts (`tx_full`) what
-// the device refused.
+// the device refused. A shaped port's queue goes into its scheduler instead (frames received at
+// `rx_tick`), and what the scheduler releases now is transmitted.
 class TxStage {
  public:
-  TxStage(WorkerCounters& counters, TxBuffers& tx) : counters_(counters), tx_(tx) {}
-  void process(const Snapshot& tables);
+  TxStage(WorkerCounters& counters, TxBuffers& tx, ShapedTx& shaped) : counters_(counters), tx_(tx), shaped_(shaped) {}
+  void process(const Snapshot& tables, uint64_t rx_tick);
 
  private:
   WorkerCounters& counters_;
   TxBuffers& tx_;
+  ShapedTx& shaped_;
 };
 
 // The router of the routed networks: answers ARP and ICMP echo for the gateway addresses, and
@@ -182,15 +185,26 @@ class RouteStage {
 class Pipeline {
  public:
   Pipeline(WorkerCounters& counters, TxBuffers& tx)
-      : counters_(counters), parse_(counters), security_(counters), bridge_(counters, tx), route_(counters, bridge_),
-        tx_(counters, tx) {}
+      : counters_(counters), parse_(counters), security_(counters), slice_(counters), bridge_(counters, tx),
+        route_(counters, bridge_), shaped_(counters, tx), tx_(counters, tx, shaped_) {}
 
   void run(const Snapshot& tables, Burst& burst, uint64_t now) {
     parse_.process(tables, burst, now);
     security_.process(tables, burst, now);
+    slice_.process(tables, burst, now);
     bridge_.process(tables, burst, now, to_router_);
     if (to_router_.count != 0) route_.process(tables, to_router_, now);
-    tx_.process(tables);
+    tx_.process(tables, now);
+  }
+
+  // The shaped ports' schedulers between bursts: what they release by `now` is transmitted.
+  // `*backlogged` says whether frames are still queued (the worker keeps polling then).
+  unsigned service_shapers(const Snapshot& tables, uint64_t now, bool* backlogged) {
+    if (tables.shaped_ports.empty()) {
+      *backlogged = false;
+      return 0;
+    }
+    return shaped_.service(tables, now, backlogged);
   }
 
   // Frames the control plane sends as the gateway (see Dataplane::inject), each with its network's
@@ -202,8 +216,10 @@ class Pipeline {
   WorkerCounters& counters_;
   L2ParseStage parse_;
   SecurityStage security_;
+  SliceStage slice_;
   BridgeStage bridge_;
   RouteStage route_;
+  ShapedTx shaped_;
   TxStage tx_;
   Burst to_router_;
 };

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "conntrack_table.hpp"
@@ -31,9 +32,15 @@ struct rte_lpm;
 struct rte_lpm6;
 struct rte_ring;
 
+namespace edgegw::slicing {
+class Classifier;
+}
+
 namespace edgegw::dataplane {
 
 class SecurityClassifier;
+class SliceState;
+struct ShapedPort;
 
 constexpr uint16_t kNoIndex = 0xffff;
 constexpr unsigned kMaxPorts = RTE_MAX_ETHPORTS;
@@ -72,6 +79,7 @@ struct SnapshotPort {
   uint32_t tag_first = 0;        // its tagged memberships: tag_map[tag_first, tag_first + tag_count)
   uint16_t tag_count = 0;
   uint16_t zone = 0;  // the port's connection-tracking zone: stable while the port (by name) exists
+  ShapedPort* shaped = nullptr;  // its scheduler (in Snapshot::slicing) when the port has a shaper
 };
 
 // A MAC pinned to a member; never learned over, never aged. Sorted by mac in Snapshot::static_macs.
@@ -212,6 +220,15 @@ struct Snapshot {
   uint32_t security_generation = 0;
   ConntrackTable* conntrack = nullptr;
   ConntrackTimes conntrack_times;
+  // Slicing (slice_state.hpp): the state (schedulers, policers, counters; kept across applies that
+  // do not change the slices or shapers; mutated by the worker only), this snapshot's classifier,
+  // whether it looks past L2, the shaped ports (indices into ports) and every port's name (the
+  // worker's migration of queued frames finds ports by name).
+  std::shared_ptr<SliceState> slicing;
+  std::shared_ptr<const slicing::Classifier> slice_classifier;
+  bool slice_needs_l3 = false;
+  std::vector<uint16_t> shaped_ports;
+  std::vector<std::string> port_names;
 };
 
 }  // namespace edgegw::dataplane

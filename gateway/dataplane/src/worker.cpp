@@ -20,6 +20,7 @@
 
 #include "idle_backoff.hpp"
 #include "pipeline.hpp"
+#include "slice_state.hpp"
 
 namespace edgegw::dataplane {
 namespace {
@@ -63,6 +64,24 @@ class Poller {
     return received;
   }
 
+  // The shaped ports' schedulers: sends what they release now; returns how many frames that was.
+  // `*backlogged` is true while frames wait in them (the worker must not sleep then).
+  unsigned service_shapers(const Snapshot& tables, bool* backlogged) {
+    *backlogged = false;
+    if (tables.shaped_ports.empty()) return 0;
+    return pipeline_.service_shapers(tables, rte_get_tsc_cycles(), backlogged);
+  }
+
+  // A new slicing state (the slices or shapers changed): the frames queued in the one used last
+  // move into the new queues before anything else is sent. The last one is still alive: it was
+  // retired with a snapshot this worker has not yet reported quiescent after.
+  void follow_slicing(const Snapshot& tables, uint64_t now) {
+    SliceState* current = tables.slicing.get();
+    if (current == last_slicing_) return;
+    if (last_slicing_ != nullptr && current != nullptr) slice_migrate(*last_slicing_, *current, tables, now, *ctx_.counters);
+    last_slicing_ = current;
+  }
+
   // Sends what the control plane queued (DHCP replies); returns how many frames that was.
   unsigned inject(const Snapshot& tables, uint64_t now) {
     if (ctx_.inject == nullptr) return 0;
@@ -101,6 +120,7 @@ class Poller {
   WorkerContext& ctx_;
   Pipeline pipeline_;
   Burst burst_;
+  SliceState* last_slicing_ = nullptr;
 };
 
 }  // namespace
@@ -118,7 +138,10 @@ int worker_main(void* arg) {
   while (!ctx.stop_requested.load(std::memory_order_relaxed)) {
     const uint64_t now = rte_get_tsc_cycles();
     const Snapshot& tables = *ctx.snapshot->load(std::memory_order_acquire);
-    if (poller.poll(tables, now) + poller.inject(tables, now) != 0) {
+    poller.follow_slicing(tables, now);
+    bool backlogged = false;
+    if (poller.poll(tables, now) + poller.inject(tables, now) + poller.service_shapers(tables, &backlogged) != 0 ||
+        backlogged) {
       idle.on_traffic();
     } else if (unsigned nap_us = idle.on_empty_loop(); nap_us != 0) {
       // With a wake-up source on every queue the sleep lasts until traffic; otherwise it is a nap

@@ -47,6 +47,13 @@ HttpResponse route(const HttpRequest& request, control::ControlApi& api, HttpCou
   if (path == "/api/v1/ports") return json_response(200, api.ports());
   if (path == "/api/v1/networks") return json_response(200, api.networks());
   if (path == "/api/v1/security-groups") return json_response(200, api.security_groups());
+  if (path == "/api/v1/slices") return json_response(200, api.slices());
+  if (path.rfind("/api/v1/slices/", 0) == 0) {
+    const std::string name = path.substr(std::string("/api/v1/slices/").size());
+    if (auto s = api.slice_show(name)) return json_response(200, *s);
+    ++counters.not_found;
+    return error_response(404, "not_found", "no slice named '" + name + "'");
+  }
   if (path == "/api/v1/guests") return json_response(200, api.guests());
   if (path.rfind("/api/v1/guests/", 0) == 0) {
     const std::string name = path.substr(std::string("/api/v1/guests/").size());

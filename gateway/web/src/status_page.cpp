@@ -40,6 +40,11 @@ const char* status_page_html() {
   <thead><tr><th>Port</th><th class="l">Network</th><th class="l">State</th><th>RX pkts</th><th>RX bytes</th><th>TX pkts</th><th>TX bytes</th><th>Drops</th></tr></thead>
   <tbody></tbody>
 </table>
+<h2 id="slices-title">Slices</h2>
+<table id="slices">
+  <thead><tr><th>Slice</th><th class="l">Class</th><th>Priority</th><th>Guaranteed</th><th>Ceiling</th><th class="l">S-NSSAI</th><th>Packets</th><th>Sent</th><th>Dropped</th><th>Queue</th><th>Queue p99 us</th><th>p99.9 us</th><th>Over budget</th></tr></thead>
+  <tbody></tbody>
+</table>
 <h2 id="guests-title" hidden>Guests <span id="accel" class="sub"></span></h2>
 <table id="guests" hidden>
   <thead><tr><th>Guest</th><th class="l">State</th><th>PID</th><th>vCPUs</th><th>Memory MB</th><th class="l">NICs</th><th>Uptime</th><th>Restarts</th><th class="l">Last exit</th></tr></thead>
@@ -76,10 +81,35 @@ async function refresh() {
     document.getElementById('rx').textContent = fmt(rx);
     document.getElementById('tx').textContent = fmt(tx);
     document.getElementById('drops').textContent = fmt(drops);
+    await refreshSlices();
     await refreshGuests(s.guests);
     document.getElementById('err').textContent = '';
   } catch (e) {
     document.getElementById('err').textContent = '(gateway unreachable: ' + e.message + ')';
+  }
+}
+function rate(kbit) { return kbit === 0 ? '-' : kbit % 1000 === 0 ? fmt(kbit / 1000) + ' Mbit/s' : fmt(kbit) + ' kbit/s'; }
+async function refreshSlices() {
+  const r = await fetch('/api/v1/slices', { cache: 'no-store' });
+  if (!r.ok) throw new Error('HTTP ' + r.status);
+  const body = document.querySelector('#slices tbody');
+  body.replaceChildren();
+  for (const sl of await r.json()) {
+    // The worst queue of the slice over its shaped ports.
+    let p99 = null, p999 = null, over = 0;
+    for (const q of sl.queues) {
+      over += q.over_budget;
+      if (q.sojourn.count > 0) { p99 = Math.max(p99 ?? 0, q.sojourn.p99_us); p999 = Math.max(p999 ?? 0, q.sojourn.p999_us); }
+    }
+    const tr = document.createElement('tr');
+    tr.dataset.slice = sl.name;
+    const label = sl.snssai ? sl.snssai.sst + (sl.snssai.sd ? '/' + sl.snssai.sd : '') : '-';
+    tr.append(cell(sl.name + (sl.default ? ' (default)' : '')), cell(sl.class, 'l'), cell(sl.priority),
+              cell(rate(sl.guaranteed_kbit)), cell(rate(sl.ceiling_kbit)), cell(label, 'l'), cell(fmt(sl.packets)),
+              cell(fmt(sl.sent_packets)), cell(fmt(sl.dropped_packets)), cell(fmt(sl.depth_packets)),
+              cell(p99 === null ? '-' : p99.toFixed(1)), cell(p999 === null ? '-' : p999.toFixed(1)),
+              cell(fmt(over), over > 0 ? 'warn' : ''));
+    body.append(tr);
   }
 }
 async function refreshGuests(summary) {

@@ -83,6 +83,7 @@ class ConfigSchema : public testing::Test {
   // Security groups and the lists that name them.
   static json canonical_security() { return canonical_of("docs/examples/security-groups.json"); }
   static json canonical_guests() { return canonical_of("docs/examples/guests.json"); }
+  static json canonical_slices() { return canonical_of("docs/examples/slices.json"); }
   static json canonical_of(const std::string& example) {
     const ParsedConfig parsed = parse_config(read_file(source_path(example)));
     EXPECT_TRUE(parsed.ok()) << describe(parsed);
@@ -141,6 +142,7 @@ TEST_F(ConfigSchema, TopLevelPropertiesAreTheFieldsTheParserAccepts) {
   fields.merge(keys_of(canonical_routed()));
   fields.merge(keys_of(canonical_security()));
   fields.merge(keys_of(canonical_guests()));
+  fields.merge(keys_of(canonical_slices()));
   EXPECT_EQ(keys_of(schema_["properties"]), fields);
   EXPECT_EQ(schema_["additionalProperties"], false);
 }
@@ -160,6 +162,8 @@ TEST_F(ConfigSchema, ObjectPropertiesAreTheFieldsTheParserAccepts) {
   ASSERT_TRUE(has_optional) << "the example must use every optional port field";
   const json security = canonical_security();
   port_fields.merge(keys_of_all(security["ports"]));
+  const json slices = canonical_slices();
+  port_fields.merge(keys_of_all(slices["ports"]));
   EXPECT_EQ(keys_of(schema_["$defs"]["port"]["properties"]), port_fields);
   std::set<std::string> network_fields = keys_of_all(canonical["networks"]);
   network_fields.merge(keys_of_all(canonical_routed()["networks"]));
@@ -199,6 +203,22 @@ TEST_F(ConfigSchema, ObjectPropertiesAreTheFieldsTheParserAccepts) {
   EXPECT_EQ(keys_of(schema_["$defs"]["guest"]["properties"]["kernel"]["properties"]), keys_of(guests[1]["kernel"]));
   EXPECT_EQ(keys_of(schema_["$defs"]["guest"]["properties"]["nics"]["items"]["properties"]),
             keys_of(guests[0]["nics"][0]));
+  // Slices: the example's slices together use every field, their matches every criterion.
+  EXPECT_EQ(keys_of(schema_["$defs"]["shaper"]["properties"]), keys_of(slices["ports"][0]["shaper"]));
+  EXPECT_EQ(keys_of(schema_["$defs"]["slice"]["properties"]), keys_of_all(slices["slices"]));
+  std::set<std::string> match_fields, queue_fields, police_fields;
+  for (const json& s : slices["slices"]) {
+    match_fields.merge(keys_of_all(s["match"]));
+    queue_fields.merge(keys_of(s["queue"]));
+    if (s.contains("police")) police_fields.merge(keys_of(s["police"]));
+  }
+  EXPECT_EQ(keys_of(schema_["$defs"]["slice_match"]["properties"]), match_fields);
+  EXPECT_EQ(keys_of(schema_["$defs"]["slice"]["properties"]["queue"]["properties"]), queue_fields);
+  EXPECT_EQ(keys_of(schema_["$defs"]["slice"]["properties"]["police"]["properties"]), police_fields);
+  EXPECT_EQ(keys_of(schema_["$defs"]["slice"]["properties"]["remark"]["properties"]),
+            keys_of(slices["slices"][0]["remark"]));
+  EXPECT_EQ(keys_of(schema_["$defs"]["slice"]["properties"]["snssai"]["properties"]),
+            keys_of(slices["slices"][0]["snssai"]));
 }
 
 TEST_F(ConfigSchema, RequiredFieldsAreTheOnesTheParserRequires) {
@@ -268,6 +288,8 @@ TEST_F(ConfigSchema, EnumerationsAreTheParsersNames) {
 TEST_F(ConfigSchema, ArrayLimitsAreTheParsersLimits) {
   EXPECT_EQ(schema_["properties"]["ports"]["maxItems"], kMaxPorts);
   EXPECT_EQ(schema_["properties"]["networks"]["maxItems"], kMaxNetworks);
+  EXPECT_EQ(schema_["properties"]["slices"]["maxItems"], kMaxSlices);
+  EXPECT_EQ(schema_["$defs"]["slice"]["properties"]["match"]["maxItems"], kMaxSliceMatches);
 }
 
 // Every fuzzing seed and every input the fuzzer once crashed on: parse_config() must survive each,

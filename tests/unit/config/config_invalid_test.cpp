@@ -78,7 +78,7 @@ std::vector<InvalidCase> document_cases() {
       {"missing_version", R"({"ports": [], "networks": []})", "", "missing required field 'version'"},
       {"missing_ports", R"({"version": 1, "networks": []})", "", "missing required field 'ports'"},
       {"missing_networks", R"({"version": 1, "ports": []})", "", "missing required field 'networks'"},
-      {"unknown_root_field", R"({"version": 1, "ports": [], "networks": [], "slices": []})", "/slices",
+      {"unknown_root_field", R"({"version": 1, "ports": [], "networks": [], "widgets": []})", "/widgets",
        "unknown field"},
       {"unknown_field_pointer_is_escaped", R"({"version": 1, "ports": [], "networks": [], "a/b~c": 0})",
        "/a~1b~0c", "unknown field"},

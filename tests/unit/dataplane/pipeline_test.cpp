@@ -158,7 +158,8 @@ TEST_F(PipelineTest, TxRefusalIsFreedAndCounted) {
   // Port ids 24.. have no device: tx_burst refuses everything, as a full queue would.
   run(kA, {frame(kBcast, kMacA), raw(kBcast, kMacA, 100)});
   ::testing::internal::CaptureStderr();
-  TxStage(*counters_, *tx_).process(snap_);
+  ShapedTx shaped(*counters_, *tx_);
+  TxStage(*counters_, *tx_, shaped).process(snap_, 0);
   const std::string log = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(log.find("tx_pkt_burst for not ready port 25"), std::string::npos) << log;
   EXPECT_EQ(tx_->dirty_count, 0);

@@ -27,6 +27,10 @@ std::string format_nat_sessions(const nlohmann::json& sessions);
 // `security-group list` and `security-group show NAME` (rules with what they matched).
 std::string format_security_groups(const nlohmann::json& groups);
 std::string format_security_group(const nlohmann::json& group);
+// `slice list`, `slice show NAME`, `slice stats [NAME]` (per shaped port: queue, drops, latency).
+std::string format_slices(const nlohmann::json& slices);
+std::string format_slice(const nlohmann::json& slice);
+std::string format_slice_stats(const nlohmann::json& slices);
 // `guest list` and `guest show NAME`.
 std::string format_guests(const nlohmann::json& guests);
 std::string format_guest(const nlohmann::json& guest);

@@ -77,6 +77,16 @@ PortRole default_port_role(PortKind kind);
 const char* port_kind_name(PortKind kind);
 std::optional<PortKind> port_kind_from_name(std::string_view name);
 
+// A port's egress shaper: the port sends at most `rate_kbit`, and the slices share that rate by
+// their priorities, guarantees, ceilings and weights (see docs/config.md#slices).
+struct PortShaperConfig {
+  uint64_t rate_kbit = 0;        // 64..100000000 (100 Gbit/s)
+  uint32_t burst_bytes = 16384;  // 1514..16777216
+  uint16_t overhead_bytes = 24;  // 0..64 added to every frame (preamble, inter-frame gap, FCS)
+
+  bool operator==(const PortShaperConfig&) const = default;
+};
+
 struct PortConfig {
   std::string name;     // /ports/N/name: unique, [a-z][a-z0-9_-]{0,14}
   PortKind kind = PortKind::af_packet;
@@ -94,6 +104,7 @@ struct PortConfig {
   // Names from GatewayConfig::security_groups, in order (their rules are concatenated); empty: the
   // default of each network the port is in (NetworkConfig::security_groups), else unfiltered.
   std::vector<std::string> security_groups;
+  std::optional<PortShaperConfig> shaper;  // egress scheduling by slice; none: sent as it comes
 
   bool operator==(const PortConfig&) const = default;
 };
@@ -365,6 +376,106 @@ inline constexpr size_t kMaxGuestNics = 8;
 // and NIC index, so a guest keeps its MAC (and its DHCP address) across restarts and config changes.
 MacAddress default_guest_mac(const std::string& guest, size_t nic_index);
 
+// Slices: named shares of the ports with a promise (priority, guaranteed and ceiling rates, queue,
+// latency budget), see docs/config.md#slices.
+enum class SliceClass { urllc, embb, mmtc, custom };
+const char* slice_class_name(SliceClass cls);
+std::optional<SliceClass> slice_class_from_name(std::string_view name);
+
+enum class SliceDropPolicy { tail, codel, red };
+const char* slice_drop_policy_name(SliceDropPolicy policy);
+
+struct SliceQueueConfig {
+  uint32_t packets = 1024;      // 1..65536
+  uint32_t bytes = 1048576;     // 1514..67108864
+  SliceDropPolicy drop = SliceDropPolicy::tail;
+  uint32_t codel_target_us = 5000;      // codel: 100..1000000
+  uint32_t codel_interval_us = 100000;  // codel: 1000..10000000, more than the target
+  uint32_t red_min_packets = 0;         // red: 1 <= min < max <= packets (default packets/4, 3*packets/4)
+  uint32_t red_max_packets = 0;
+  uint16_t red_max_p_percent = 10;      // red: 1..100
+
+  bool operator==(const SliceQueueConfig&) const = default;
+};
+
+// An address prefix of either family; IPv4 kept as an IPv4-mapped IPv6 prefix (::ffff:a.b.c.d/96+len).
+struct SliceAddressMatch {
+  bool ipv4 = true;
+  Ipv6Prefix prefix;
+
+  bool operator==(const SliceAddressMatch&) const = default;
+};
+
+struct VniRange {
+  uint32_t first = 1;         // 1..16777215
+  uint32_t last = 16777215;
+
+  bool operator==(const VniRange&) const = default;
+};
+
+// One way into a slice: every field given must match (and within a list, any of its entries).
+struct SliceMatchConfig {
+  std::vector<std::string> ports;     // ingress ports
+  std::vector<std::string> guests;    // ingress through any NIC of these guests
+  std::vector<std::string> networks;  // ingress networks
+  std::vector<uint8_t> pcp;           // VLAN PCP of the ingress tag, 0..7
+  std::vector<uint8_t> dscp;          // 0..63
+  std::optional<uint8_t> protocol;    // IP protocol / next header
+  std::optional<SliceAddressMatch> src;
+  std::optional<SliceAddressMatch> dst;
+  std::optional<PortRange> src_ports;  // tcp, udp, sctp
+  std::optional<PortRange> dst_ports;
+  std::optional<VniRange> vni;
+
+  bool operator==(const SliceMatchConfig&) const = default;
+};
+
+// Ingress policing: srTCM (RFC 2697) or trTCM (RFC 2698), color-blind. Red is dropped; yellow is
+// dropped too when `drop_yellow`, else passed (and counted).
+struct SlicePoliceConfig {
+  bool trtcm = false;
+  uint64_t cir_kbit = 0;        // 8..100000000
+  uint32_t cbs_bytes = 16384;   // 1514..16777216
+  uint32_t ebs_bytes = 16384;   // srtcm: 0..16777216
+  uint64_t pir_kbit = 0;        // trtcm: cir_kbit..100000000
+  uint32_t pbs_bytes = 16384;   // trtcm: 1514..16777216
+  bool drop_yellow = false;
+
+  bool operator==(const SlicePoliceConfig&) const = default;
+};
+
+// A 5G S-NSSAI (3GPP TS 23.003): the slice/service type and an optional differentiator.
+struct SnssaiConfig {
+  uint8_t sst = 1;               // 0..255 (1 eMBB, 2 URLLC, 3 MIoT, 4 V2X, ...)
+  std::optional<uint32_t> sd;    // 24 bits, "000000".."fffffe" (ffffff means none)
+
+  bool operator==(const SnssaiConfig&) const = default;
+};
+
+struct SliceConfig {
+  std::string name;
+  SliceClass cls = SliceClass::custom;
+  uint8_t priority = 3;            // 0 (first) .. 7; default from the class
+  uint32_t weight = 1;             // 1..1000: share of the excess among equal priorities
+  uint64_t guaranteed_kbit = 0;    // 0..100000000 on every shaped port
+  uint64_t ceiling_kbit = 0;       // 0 = the port's rate; else guaranteed_kbit..100000000
+  uint32_t burst_bytes = 16384;    // 1514..16777216
+  SliceQueueConfig queue;
+  uint32_t latency_budget_us = 0;  // 0 = none, else 1..10000000; default from the class
+  std::vector<SliceMatchConfig> match;
+  std::optional<uint8_t> remark_dscp;  // rewritten on the slice's IP packets
+  std::optional<uint8_t> remark_pcp;   // written into the slice's egress VLAN tags
+  std::optional<SlicePoliceConfig> police;
+  std::optional<SnssaiConfig> snssai;
+  bool is_default = false;  // unmatched traffic; exactly one slice when there are any
+
+  bool operator==(const SliceConfig&) const = default;
+};
+
+inline constexpr size_t kMaxSlices = 64;
+inline constexpr size_t kMaxSliceMatches = 64;     // per slice
+inline constexpr size_t kMaxSliceMatchRules = 1024;  // all slices together
+
 
 struct GatewayConfig {
   uint64_t version = 0;  // 1..2^53-1, must increase with every applied document
@@ -375,11 +486,15 @@ struct GatewayConfig {
   std::vector<Route6Config> routes6;  // the IPv6 entries of the document's `routes`, in their order
   std::vector<SecurityGroupConfig> security_groups;
   std::vector<GuestConfig> guests;
+  std::vector<SliceConfig> slices;
 
   const PortConfig* find_port(const std::string& name) const;
   const NetworkConfig* find_network(const std::string& name) const;
   const SecurityGroupConfig* find_security_group(const std::string& name) const;
   const GuestConfig* find_guest(const std::string& name) const;
+  const SliceConfig* find_slice(const std::string& name) const;
+  // The slice unmatched traffic goes to (nullptr when there are no slices).
+  const SliceConfig* default_slice() const;
 
   bool operator==(const GatewayConfig&) const = default;
 };

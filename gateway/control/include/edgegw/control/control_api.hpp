@@ -69,6 +69,10 @@ class ControlApi {
   std::optional<nlohmann::json> guest_show(const std::string& name) const;
   // For status: how many guests are configured and in each state, the accelerator, the counters.
   nlohmann::json guests_summary() const;
+  // Slices: the active config's promise (class, priority, rates, S-NSSAI) joined with what the data
+  // plane did (classified, policed, remarked; per shaped port sent, drops, depth, latency percentiles).
+  nlohmann::json slices() const;
+  std::optional<nlohmann::json> slice_show(const std::string& name) const;
   nlohmann::json config_show() const;
   nlohmann::json config_history(size_t limit) const;
 

@@ -61,6 +61,11 @@ enum class DropReason : uint8_t {
   nat_limit,      // a NAT session was needed and refused: table full, host limit or no free port
   punt_full,      // a DHCP message or router solicitation found the control plane's queue full
   acl,            // refused by the security groups of the port it came from or was going to
+  // Slicing:
+  policed,           // its slice's policer colored it red (or yellow, with drop_yellow)
+  slice_queue_full,  // its slice's queue on the shaped egress port was full (packets or bytes)
+  slice_red,         // dropped early by its slice's RED queue on the shaped egress port
+  slice_codel,       // dropped by its slice's CoDel queue (waited too long) on the shaped egress port
   count_,
 };
 
@@ -205,6 +210,47 @@ struct SecurityStatus {
   std::vector<SecurityPolicyStatus> policies;
 };
 
+// Slices: what each did at ingress (classification, policing, remarking) and in its queue on every
+// shaped port. Counters follow the slice's name across applies.
+struct LatencySummary {
+  uint64_t count = 0;
+  uint64_t p50_ns = 0;
+  uint64_t p99_ns = 0;
+  uint64_t p999_ns = 0;
+  uint64_t max_ns = 0;
+  uint64_t mean_ns = 0;
+};
+
+struct SliceQueueStatus {  // one slice's queue on one shaped port
+  std::string port;
+  uint64_t enqueued_packets = 0;
+  uint64_t enqueued_bytes = 0;
+  uint64_t sent_packets = 0;
+  uint64_t sent_bytes = 0;
+  uint64_t drop_queue_full = 0;  // tail drops (queue.packets or queue.bytes reached)
+  uint64_t drop_red = 0;         // RED early drops
+  uint64_t drop_codel = 0;       // CoDel head drops
+  uint64_t drop_tx = 0;          // dequeued but refused by the device
+  uint64_t over_budget = 0;      // sent after waiting longer than the slice's latency budget
+  uint32_t depth_packets = 0;
+  uint32_t depth_bytes = 0;
+  uint32_t max_depth_packets = 0;
+  LatencySummary sojourn;   // enqueue -> dequeue
+  LatencySummary rx_to_tx;  // receipt -> transmission
+};
+
+struct SliceStatus {
+  std::string name;
+  uint64_t packets = 0;  // classified into the slice at ingress
+  uint64_t bytes = 0;
+  uint64_t green = 0;    // policer colors (packets); all green without a policer
+  uint64_t yellow = 0;
+  uint64_t red = 0;
+  uint64_t policed = 0;  // dropped by the policer
+  uint64_t remarked = 0;  // DSCP rewritten
+  std::vector<SliceQueueStatus> queues;  // one per shaped port, SwitchSpec order
+};
+
 struct DataplaneStatus {
   unsigned worker_lcores = 0;
   uint64_t snapshot_generation = 0;  // increments on every publish
@@ -257,6 +303,8 @@ class Dataplane {
   virtual std::vector<NatSessionStatus> nat_sessions(const std::string& /*network*/, size_t /*limit*/) const {
     return {};
   }
+  // Every slice (the implicit default one when the spec has none), SwitchSpec order.
+  virtual std::vector<SliceStatus> slices() const { return {}; }
   // The ARP cache of a routed network; empty for other networks.
   virtual std::vector<NeighborStatus> neighbors(const std::string& /*network*/) const { return {}; }
 

@@ -25,6 +25,15 @@ enum class PortRole : uint8_t {
   host,      // the box itself: a kernel tap interface carrying the box's own traffic
 };
 
+// A port's egress shaper: the port's frames leave through a hierarchical scheduler (the shaper, then
+// the slices, then one queue per slice); see SliceSpec.
+struct ShaperSpec {
+  uint64_t rate_bps = 0;
+  uint32_t burst_bytes = 16384;
+  uint16_t overhead_bytes = 24;  // added to every frame's length for all rate accounting
+  bool operator==(const ShaperSpec&) const = default;
+};
+
 struct PortSpec {
   std::string name;     // stable id of the port across applies
   std::string devargs;  // DPDK device: "0000:03:00.0" or "net_af_packet_lan,iface=eg-lan0"
@@ -37,6 +46,7 @@ struct PortSpec {
   // Names from SwitchSpec::security_groups filtering this port, in order; empty: each membership
   // takes its network's BridgeSpec::security_groups, and none there leaves it unfiltered.
   std::vector<std::string> security_groups = {};  // (an initializer: aggregate inits may leave it out)
+  std::optional<ShaperSpec> shaper = {};  // unset: frames leave as they come
 };
 
 // A port's membership of one network. A port may be in several networks only with distinct tags
@@ -151,6 +161,66 @@ struct SecurityGroupSpec {
   bool operator==(const SecurityGroupSpec&) const = default;
 };
 
+// Slices (docs/config.md#slices). Every frame that enters is classified into one slice: the first
+// slice with a matching SliceMatchSpec, else the default one; it is policed and remarked at
+// ingress, and queued in its slice's queue on every port with a shaper.
+enum class SliceDrop : uint8_t { tail, codel, red };
+
+struct SliceQueueSpec {
+  uint32_t packets = 1024;
+  uint32_t bytes = 1u << 20;
+  SliceDrop drop = SliceDrop::tail;
+  uint32_t codel_target_us = 5000;
+  uint32_t codel_interval_us = 100000;
+  uint32_t red_min_packets = 0;
+  uint32_t red_max_packets = 0;
+  uint16_t red_max_p_percent = 10;
+  bool operator==(const SliceQueueSpec&) const = default;
+};
+
+// Every field set must match. Addresses are IPv6; IPv4 ones are IPv4-mapped (::ffff:a.b.c.d, length 96+).
+struct SliceMatchSpec {
+  std::vector<std::string> ports;     // ingress port names (a guest's NICs are its vhost ports); empty = any
+  std::vector<std::string> networks;  // ingress network names; empty = any
+  uint8_t pcp_mask = 0;               // bit n set: PCP n matches; 0 = any
+  uint64_t dscp_mask = 0;             // bit n set: DSCP n matches; 0 = any (also non-IP)
+  int16_t protocol = -1;              // IP protocol / next header, -1 = any
+  std::optional<std::pair<Ipv6Bytes, uint8_t>> src = {};  // prefix and length
+  std::optional<std::pair<Ipv6Bytes, uint8_t>> dst = {};
+  std::optional<std::pair<uint16_t, uint16_t>> src_ports = {};  // first, last
+  std::optional<std::pair<uint16_t, uint16_t>> dst_ports = {};
+  std::optional<std::pair<uint32_t, uint32_t>> vni = {};
+  bool operator==(const SliceMatchSpec&) const = default;
+};
+
+struct SlicePoliceSpec {
+  bool trtcm = false;
+  uint64_t cir_bps = 0;
+  uint32_t cbs_bytes = 16384;
+  uint32_t ebs_bytes = 16384;  // srtcm
+  uint64_t pir_bps = 0;        // trtcm
+  uint32_t pbs_bytes = 16384;  // trtcm
+  bool drop_yellow = false;
+  bool operator==(const SlicePoliceSpec&) const = default;
+};
+
+struct SliceSpec {
+  std::string name;  // stable id across applies (its counters and queued frames follow the name)
+  uint8_t priority = 3;
+  uint32_t weight = 1;
+  uint64_t guaranteed_bps = 0;
+  uint64_t ceiling_bps = 0;  // 0 = the port's rate
+  uint32_t burst_bytes = 16384;
+  SliceQueueSpec queue = {};
+  uint64_t latency_budget_ns = 0;  // 0 = none
+  std::vector<SliceMatchSpec> matches = {};
+  int16_t remark_dscp = -1;  // -1 = keep
+  int16_t remark_pcp = -1;   // -1 = keep (the ingress tag's PCP)
+  std::optional<SlicePoliceSpec> police = {};
+  bool is_default = false;
+  bool operator==(const SliceSpec&) const = default;
+};
+
 struct SwitchSpec {
   SwitchSpec() = default;
   // Switches without routes are common (tests, pure L2 sites): {ports, bridges} builds one.
@@ -162,6 +232,8 @@ struct SwitchSpec {
   std::vector<RouteSpec> routes;
   std::vector<SecurityGroupSpec> security_groups;
   std::vector<Route6Spec> routes6;
+  // Empty: every frame is in one implicit default slice (a shaper alone still limits its port).
+  std::vector<SliceSpec> slices;
 };
 
 }  // namespace edgegw::dataplane

@@ -1,0 +1,64 @@
+// A log-linear histogram of nanoseconds: 16 buckets per power of two (at most 6.25% wide), exact
+// below 16 ns, up to 2^40 ns (~18 min; larger values land in the last bucket), with the exact maximum.
+// One writer (the worker) records with relaxed load + store (no locked instruction); readers on
+// other threads read relaxed and compute percentiles on what they read.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cstdint>
+
+namespace edgegw::slicing {
+
+struct HistogramSummary {
+  uint64_t count = 0;
+  uint64_t p50 = 0;
+  uint64_t p99 = 0;
+  uint64_t p999 = 0;
+  uint64_t max = 0;
+  uint64_t mean = 0;
+};
+
+class LatencyHistogram {
+ public:
+  static constexpr unsigned kSubBuckets = 16;
+  static constexpr unsigned kMaxBits = 40;
+  static constexpr unsigned kBuckets = kSubBuckets + (kMaxBits - 4) * kSubBuckets;
+
+  static unsigned bucket_of(uint64_t ns) {
+    if (ns < kSubBuckets) return static_cast<unsigned>(ns);
+    const unsigned width = static_cast<unsigned>(std::bit_width(ns));  // 5 for 16..31
+    if (width > kMaxBits) return kBuckets - 1;
+    const unsigned shift = width - 5;
+    return kSubBuckets + shift * kSubBuckets + static_cast<unsigned>((ns >> shift) & (kSubBuckets - 1));
+  }
+  // The largest value of a bucket.
+  static uint64_t upper_of(unsigned bucket) {
+    if (bucket < kSubBuckets) return bucket;
+    const unsigned shift = (bucket - kSubBuckets) / kSubBuckets;
+    const uint64_t sub = (bucket - kSubBuckets) % kSubBuckets;
+    return ((kSubBuckets + sub + 1) << shift) - 1;
+  }
+
+  void record(uint64_t ns) {
+    std::atomic<uint64_t>& b = buckets_[bucket_of(ns)];
+    b.store(b.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    sum_.store(sum_.load(std::memory_order_relaxed) + ns, std::memory_order_relaxed);
+    if (ns > max_.load(std::memory_order_relaxed)) max_.store(ns, std::memory_order_relaxed);
+  }
+
+  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  uint64_t max() const { return max_.load(std::memory_order_relaxed); }
+  // Percentiles are the upper bound of the bucket holding the rank, never above the maximum.
+  HistogramSummary summary() const;
+
+ private:
+  std::array<std::atomic<uint64_t>, kBuckets> buckets_{};
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> sum_{0};
+  std::atomic<uint64_t> max_{0};
+};
+
+}  // namespace edgegw::slicing

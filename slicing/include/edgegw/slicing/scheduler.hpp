@@ -1,0 +1,152 @@
+// The per-port hierarchical egress scheduler: port shaper -> slices -> one FIFO queue per slice.
+//
+// Semantics (like Linux HTB, simplified to two levels):
+// - A slice may send only within its ceiling (ceiling_bps, or the port rate), and nothing leaves
+//   beyond the port's shaper. Token buckets may go into debt by one packet, so long-run rates are
+//   exact and any window carries at most rate * window + burst + one packet.
+// - Guarantees first: among backlogged slices with guaranteed tokens, the highest priority is served,
+//   round robin among equal priorities; that service is charged to the slice's guaranteed bucket.
+// - The excess: among backlogged slices within their ceilings, strict priority between levels, and
+//   deficit round robin in bytes, with quanta proportional to `weight`, among equal priorities.
+// - Queues drop at the tail (packets or bytes), early by RED at enqueue, or at the head by CoDel
+//   (RFC 8289) at dequeue.
+//
+// Packets are opaque handles with a length; the scheduler never touches packet memory. Time is the
+// caller's tick (TSC in the data plane, ns in tests). Nothing allocates after create().
+// Threading: one writer (the worker) calls enqueue/dequeue/drain; stats() may be read from another
+// thread (relaxed atomics written with load + store, no locked instructions).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "edgegw/slicing/latency_histogram.hpp"
+#include "edgegw/slicing/slice_spec.hpp"
+
+namespace edgegw::slicing {
+
+enum class EnqueueVerdict : uint8_t { queued, dropped_queue_full, dropped_red };
+
+struct SliceQueueStats {
+  std::atomic<uint64_t> enqueued_packets{0};
+  std::atomic<uint64_t> enqueued_bytes{0};
+  std::atomic<uint64_t> sent_packets{0};
+  std::atomic<uint64_t> sent_bytes{0};
+  std::atomic<uint64_t> guaranteed_bytes{0};  // sent bytes served under the slice's guarantee
+  std::atomic<uint64_t> drop_queue_full{0};
+  std::atomic<uint64_t> drop_red{0};
+  std::atomic<uint64_t> drop_codel{0};
+  std::atomic<uint64_t> over_budget{0};  // sent after waiting longer than the latency budget
+  std::atomic<uint32_t> depth_packets{0};
+  std::atomic<uint32_t> depth_bytes{0};
+  std::atomic<uint32_t> max_depth_packets{0};
+  LatencyHistogram sojourn;   // enqueue -> dequeue, ns
+  LatencyHistogram rx_to_tx;  // the rx tick given at enqueue -> dequeue, ns
+};
+
+class PortScheduler {
+ public:
+  // nullptr (and `*error`) when check_slices() refuses the slices.
+  static std::unique_ptr<PortScheduler> create(const PortShaperSpec& port, std::span<const SliceSpec> slices,
+                                               uint64_t ticks_per_second, uint64_t now, std::string* error);
+  ~PortScheduler();
+  PortScheduler(const PortScheduler&) = delete;
+  PortScheduler& operator=(const PortScheduler&) = delete;
+
+  // A dropped packet stays the caller's (free it).
+  EnqueueVerdict enqueue(uint16_t slice, void* pkt, uint32_t len, uint64_t rx_tick, uint64_t now);
+  // Up to `max` packets allowed to leave at `now`, in send order. Packets CoDel drops go to
+  // `dropped` (room for `max`; the caller frees them) and are counted.
+  uint16_t dequeue(uint64_t now, void** out, uint16_t max, void** dropped, uint16_t* dropped_count);
+  bool backlogged() const { return active_ != 0; }
+  // The earliest tick at which dequeue() can release something: `now` when it can now, UINT64_MAX
+  // when nothing is queued.
+  uint64_t next_send_tick(uint64_t now);
+  uint16_t slice_count() const { return static_cast<uint16_t>(slices_.size()); }
+  const SliceQueueStats& stats(uint16_t slice) const { return stats_[slice]; }
+  // Takes every queued packet out (reconfiguration, shutdown), up to `max` per call.
+  uint16_t drain(void** out, uint16_t max);
+
+ private:
+  struct Entry {
+    void* pkt;
+    uint32_t len;
+    uint64_t rx;
+    uint64_t enq;
+  };
+  // A token bucket in bit-ticks (bits scaled by ticks per second); may go into debt by one packet.
+  struct Bucket {
+    int64_t tokens = 0;
+    int64_t cap = 0;
+    uint64_t rate = 0;        // bits per second
+    uint64_t full_after = 0;  // ticks that fill it from the deepest debt
+    uint64_t last = 0;
+    void refill(uint64_t now);
+  };
+  struct Slice {
+    Entry* ring = nullptr;
+    uint32_t mask = 0;
+    uint32_t head = 0;
+    uint32_t tail = 0;
+    uint32_t bytes = 0;
+    uint32_t limit_packets = 0;
+    uint32_t limit_bytes = 0;
+    uint8_t priority = 0;
+    DropPolicy drop = DropPolicy::tail;
+    bool guaranteed = false;
+    Bucket g;  // guaranteed rate
+    Bucket c;  // ceiling
+    int64_t deficit = 0;
+    int64_t quantum = 0;
+    uint64_t budget_ns = 0;
+    // CoDel (RFC 8289), in ticks
+    uint64_t target = 0;
+    uint64_t interval = 0;
+    uint64_t first_above = 0;
+    uint64_t drop_next = 0;
+    uint32_t count = 0;
+    uint32_t lastcount = 0;
+    bool dropping = false;
+    // RED: average queue length in packets, Q16
+    int64_t avg = 0;
+    int64_t min_q16 = 0;
+    int64_t max_q16 = 0;
+    uint64_t inv_range_q32 = 0;
+    uint32_t max_p_q16 = 0;
+    uint8_t weight_shift = 9;
+
+    uint32_t queued() const { return tail - head; }
+  };
+
+  PortScheduler() = default;
+  void pop(uint16_t i, Entry* e);
+  // CoDel's dequeue for slice i: false when the queue ran empty (drops included).
+  bool codel_pop(uint16_t i, uint64_t now, Entry* e, void** dropped, uint16_t* dropped_count, uint16_t room);
+  bool red_drops(Slice& s);
+  int pick_guaranteed(uint64_t candidates);
+  int pick_excess(uint64_t candidates);
+  uint64_t ns_of(uint64_t ticks) const {
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(ticks) * ns_mult_) >> 32);
+  }
+
+  Bucket port_;
+  uint64_t tps_ = 0;
+  uint64_t bit_ticks_ = 0;  // the cost of one byte: 8 * ticks per second
+  uint32_t overhead_ = 0;
+  uint64_t ns_mult_ = 0;    // ns = ticks * ns_mult_ >> 32
+  uint64_t active_ = 0;     // bit i: slice i has packets
+  uint64_t with_guarantee_ = 0;
+  uint64_t level_[kPriorities] = {};  // bit i: slice i has this priority
+  uint8_t rr_[kPriorities] = {};      // round robin of the guarantee phase: last served per level
+  uint8_t drr_[kPriorities] = {};     // deficit round robin of the excess: current per level (64: none)
+  uint64_t rng_ = 0x9e3779b97f4a7c15ull;
+  std::vector<Slice> slices_;
+  std::unique_ptr<SliceQueueStats[]> stats_;
+  std::vector<std::unique_ptr<Entry[]>> rings_;
+};
+
+}  // namespace edgegw::slicing
