@@ -20,6 +20,7 @@ bin_dir=${EDGEGW_BIN_DIR:-$build_dir/gateway/apps}
 udp_probe=${UDP_PROBE:-$build_dir/tests/bench/udp_probe}
 GW_LCORES=${GW_LCORES:-0@0,1@1}  # edgegw: control lcore on CPU 0, worker on CPU 1
 HTB_BURST=${HTB_BURST:-16384}    # bytes, as the slices' and shaper's burst_bytes; empty: tc's default
+HTB_RPS_CPUS=${HTB_RPS_CPUS:-}   # CPUs (list) the kernel router's receive work is steered to (RPS); empty: where it arrives
 ns_src="" ns_rtr="" ns_dst=""
 slicing_pids=()                  # everything slicing_spawn started
 gw_pid="" gw_dir="" gw_prefix="" edgegw_error=""
@@ -149,6 +150,12 @@ htb_router_up() {
   "${tc[@]}" qdisc add dev rtr-dst parent 1:20 handle 20: pfifo limit 512 || return 1
   # DSCP 46 (EF): TOS byte 0xb8 under the mask 0xfc (ECN bits ignored)
   "${tc[@]}" filter add dev rtr-dst parent 1: protocol ip prio 1 u32 match ip dsfield 0xb8 0xfc flowid 1:10 || return 1
+  if [ -n "$HTB_RPS_CPUS" ]; then
+    # forwarding, HTB enqueue and (mostly) dequeue then run on these CPUs, off the senders' CPU
+    local mask=0 c
+    for c in ${HTB_RPS_CPUS//,/ }; do mask=$((mask | (1 << c))); done
+    ip netns exec "$ns_rtr" sh -c "printf '%x' $mask > /sys/class/net/rtr-src/queues/rx-0/rps_cpus" || return 1
+  fi
 }
 htb_class_stats() { tc -n "$ns_rtr" -s class show dev rtr-dst; }
 htb_qdisc_stats() { tc -n "$ns_rtr" -s qdisc show dev rtr-dst; }
