@@ -21,7 +21,8 @@ Policer::Policer(const PolicerSpec& spec, uint64_t ticks_per_second, uint64_t no
     e_.cap = uint64_t{spec.pbs_bytes} * 8 * tps_;
     e_.rate = spec.pir_bps;
   }
-  c_.full_after = full_after(c_.cap, c_.rate);
+  // srTCM: C's overflow fills E, so C's refill stays exact until both are full.
+  c_.full_after = full_after(spec.mode == PolicerSpec::Mode::srtcm ? c_.cap + e_.cap : c_.cap, c_.rate);
   e_.full_after = full_after(e_.cap, e_.rate);
   c_.tokens = c_.cap;
   e_.tokens = e_.cap;

@@ -191,8 +191,11 @@ bool PortScheduler::codel_pop(uint16_t i, uint64_t now, Entry* e, void** dropped
     add(st.drop_codel, 1);
   };
   auto control_law = [&](uint64_t t) {
-    const uint32_t n = std::min<uint32_t>(std::max<uint32_t>(s.count, 1), 1023);
-    return t + ((s.interval * inverse_sqrt_q16()[n]) >> 16);
+    const uint32_t n = std::max<uint32_t>(s.count, 1);
+    // A table for the usual counts; beyond it (a long overload) the square root itself, once per drop.
+    const uint64_t inv = n < 1024 ? inverse_sqrt_q16()[n]
+                                  : static_cast<uint64_t>(65536.0 / std::sqrt(static_cast<double>(n)));
+    return t + ((s.interval * inv) >> 16);
   };
   bool ok = false;
   if (!take(&ok)) {
