@@ -86,15 +86,16 @@ TEST_F(Slicing, UrllcProbeStaysFastWhileBulkOverloadsAShapedPort) {
   a.add_static_neighbor(b);
   b.add_static_neighbor(a);
   GatewayDaemon gw;
-  gw.write_desired(shaped_config(1, a, b, ""));
+  gw.write_desired(shaped_config(2, a, b, ""));  // above the built-in default's version 1
   ASSERT_TRUE(gw.start()) << gw.log();
+  ASSERT_EQ(gw.status()["config"]["version"], 2);
 
   // One queue (no slices): the probe waits behind the bulk backlog and shares its tail drops.
   json sink;
   const json unsliced = probe_under_load(a, b, gw.dir(), &sink);
   ASSERT_TRUE(unsliced.is_object()) << unsliced.dump();
 
-  ASSERT_EQ(gw.edgegwctl({"config", "apply", "-"}, shaped_config(2, a, b, two_slices())).exit_code, 0) << gw.log();
+  ASSERT_EQ(gw.edgegwctl({"config", "apply", "-"}, shaped_config(3, a, b, two_slices())).exit_code, 0) << gw.log();
   const json sliced = probe_under_load(a, b, gw.dir(), &sink);
   ASSERT_TRUE(sliced.is_object()) << sliced.dump();
   EXPECT_EQ(sliced["lost"], 0) << sliced.dump();
@@ -137,16 +138,16 @@ TEST_F(Slicing, ReconfiguringSlicesUnderLoadLosesNoUrllcPacket) {
   a.add_static_neighbor(b);
   b.add_static_neighbor(a);
   GatewayDaemon gw;
-  gw.write_desired(shaped_config(1, a, b, two_slices()));
+  gw.write_desired(shaped_config(2, a, b, two_slices()));
   ASSERT_TRUE(gw.start()) << gw.log();
   json sink;
   int applied = 0;
   const json probe = probe_under_load(a, b, gw.dir(), &sink, [&] {
     // A new weight and queue (a new slicing state: queued frames move over), then a third slice.
-    for (int v = 2; v <= 4; ++v) {
+    for (int v = 3; v <= 5; ++v) {
       usleep(700000);
       std::string slices = two_slices(v, 256 + v * 64);
-      if (v == 4) {
+      if (v == 5) {
         slices.insert(1, R"({"name": "iot", "class": "mmtc", "match": [{"protocol": "tcp", "dst_ports": "8883"}]}, )");
       }
       if (gw.edgegwctl({"config", "apply", "-"}, shaped_config(v, a, b, slices)).exit_code == 0) ++applied;
@@ -154,7 +155,7 @@ TEST_F(Slicing, ReconfiguringSlicesUnderLoadLosesNoUrllcPacket) {
   });
   EXPECT_EQ(applied, 3) << gw.log();
   ASSERT_TRUE(probe.is_object());
-  EXPECT_EQ(probe["lost"], 0) << probe.dump();
+  EXPECT_EQ(probe["lost"], 0) << probe.dump() << "\nport pa: " << gw.port("pa").dump() << "\n" << gw.log();
   EXPECT_EQ(probe["received"], probe["expected"]) << probe.dump();
   const json slices = gw.ctl({{"cmd", "slice.list"}})["result"];
   ASSERT_EQ(slices.size(), 3u) << slices.dump();
@@ -168,7 +169,7 @@ TEST_F(Slicing, PolicerHoldsASliceToItsRateAtIngress) {
   a.add_static_neighbor(b);
   b.add_static_neighbor(a);
   GatewayDaemon gw;
-  json doc = json::parse(bridge_config(1, {{"pa", a.gateway_iface()}, {"pb", b.gateway_iface()}}));
+  json doc = json::parse(bridge_config(2, {{"pa", a.gateway_iface()}, {"pb", b.gateway_iface()}}));
   doc["slices"] = json::parse(R"([
     {"name": "metered", "match": [{"protocol": "udp", "dst_ports": "9000"}], "remark": {"dscp": 10},
      "police": {"mode": "srtcm", "cir_kbit": 5000, "cbs_bytes": 16384, "ebs_bytes": 0}},
