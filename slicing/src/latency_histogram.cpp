@@ -17,7 +17,13 @@ HistogramSummary LatencyHistogram::summary() const {
   s.count = total;
   s.max = max();
   if (total == 0) return s;
-  s.mean = sum_.load(std::memory_order_relaxed) / std::max<uint64_t>(1, count());
+  double sum = 0;
+  for (unsigned i = 0; i < kBuckets; ++i) {
+    if (copy[i] == 0) continue;
+    const uint64_t lower = i == 0 ? 0 : upper_of(i - 1) + 1;
+    sum += static_cast<double>(copy[i]) * (static_cast<double>(lower) + static_cast<double>(upper_of(i))) / 2;
+  }
+  s.mean = static_cast<uint64_t>(sum / static_cast<double>(total));
   // The value below which `fraction` of the samples lie: the bucket holding rank ceil(f * total).
   auto percentile = [&](double fraction) {
     const auto rank = std::max<uint64_t>(1, static_cast<uint64_t>(fraction * static_cast<double>(total) + 0.999999));

@@ -92,6 +92,7 @@ std::unique_ptr<PortScheduler> PortScheduler::create(const PortShaperSpec& port,
     if (s.guaranteed) s.g = bucket(spec.guaranteed_bps, spec.burst_bytes);
     const uint64_t ceiling = spec.ceiling_bps == 0 ? port.rate_bps : std::min(spec.ceiling_bps, port.rate_bps);
     s.c = bucket(ceiling, spec.burst_bytes);
+    s.capped = ceiling < port.rate_bps;
     s.quantum = kQuantumBytes * spec.weight;
     s.budget_ns = spec.latency_budget_ns;
     s.target = static_cast<uint64_t>((static_cast<unsigned __int128>(spec.codel.target_ns) * ticks_per_second) /
@@ -129,28 +130,47 @@ bool PortScheduler::red_drops(Slice& s) {
 
 EnqueueVerdict PortScheduler::enqueue(uint16_t slice, void* pkt, uint32_t len, uint64_t rx_tick, uint64_t now) {
   Slice& s = slices_[slice];
-  SliceQueueStats& st = stats_[slice];
+  dirty_ |= uint64_t{1} << slice;
   if (s.queued() >= s.limit_packets || s.bytes + len > s.limit_bytes) {
-    add(st.drop_queue_full, 1);
+    ++s.queue_full;
     return EnqueueVerdict::dropped_queue_full;
   }
   if (s.drop == DropPolicy::red && red_drops(s)) {
-    add(st.drop_red, 1);
+    ++s.red_dropped;
     return EnqueueVerdict::dropped_red;
   }
   s.ring[s.tail & s.mask] = Entry{pkt, len, rx_tick, now};
   ++s.tail;
   s.bytes += len;
   active_ |= uint64_t{1} << slice;
-  add(st.enqueued_packets, 1);
-  add(st.enqueued_bytes, len);
-  const uint32_t depth = s.queued();
-  st.depth_packets.store(depth, std::memory_order_relaxed);
-  st.depth_bytes.store(s.bytes, std::memory_order_relaxed);
-  if (depth > st.max_depth_packets.load(std::memory_order_relaxed)) {
-    st.max_depth_packets.store(depth, std::memory_order_relaxed);
-  }
+  ++s.enq_packets;
+  s.enq_bytes += len;
+  s.peak = std::max(s.peak, s.queued());
   return EnqueueVerdict::queued;
+}
+
+void PortScheduler::publish() {
+  for (uint64_t m = dirty_; m != 0; m &= m - 1) {
+    const unsigned i = static_cast<unsigned>(std::countr_zero(m));
+    Slice& s = slices_[i];
+    SliceQueueStats& st = stats_[i];
+    add(st.enqueued_packets, s.enq_packets);
+    add(st.enqueued_bytes, s.enq_bytes);
+    add(st.sent_packets, s.sent_packets);
+    add(st.sent_bytes, s.sent_bytes);
+    add(st.guaranteed_bytes, s.guaranteed_bytes);
+    add(st.drop_queue_full, s.queue_full);
+    add(st.drop_red, s.red_dropped);
+    add(st.over_budget, s.over_budget);
+    st.depth_packets.store(s.queued(), std::memory_order_relaxed);
+    st.depth_bytes.store(s.bytes, std::memory_order_relaxed);
+    if (s.peak > st.max_depth_packets.load(std::memory_order_relaxed)) {
+      st.max_depth_packets.store(s.peak, std::memory_order_relaxed);
+    }
+    s.enq_packets = s.sent_packets = s.queue_full = s.red_dropped = s.over_budget = 0;
+    s.enq_bytes = s.sent_bytes = s.guaranteed_bytes = 0;
+  }
+  dirty_ = 0;
 }
 
 void PortScheduler::pop(uint16_t i, Entry* e) {
@@ -268,16 +288,27 @@ int PortScheduler::pick_excess(uint64_t candidates) {
 
 uint16_t PortScheduler::dequeue(uint64_t now, void** out, uint16_t max, void** dropped, uint16_t* dropped_count) {
   *dropped_count = 0;
-  if (active_ == 0) return 0;
+  uint16_t n = 0;
+  if (active_ != 0) n = serve(now, out, max, dropped, dropped_count);
+  if (dirty_ != 0) publish();
+  return n;
+}
+
+uint16_t PortScheduler::serve(uint64_t now, void** out, uint16_t max, void** dropped, uint16_t* dropped_count) {
   port_.refill(now);
   if (port_.tokens <= 0) return 0;
-  // Buckets are refilled once per call: `now` does not move within it, so tokens only fall.
+  // Buckets are refilled once per call: `now` does not move within it, so tokens only fall. A
+  // slice without a ceiling of its own is bounded by the port's bucket alone.
   uint64_t within_ceiling = 0, within_guarantee = 0;
   for (uint64_t m = active_; m != 0; m &= m - 1) {
     const unsigned i = static_cast<unsigned>(std::countr_zero(m));
     Slice& s = slices_[i];
-    s.c.refill(now);
-    if (s.c.tokens > 0) within_ceiling |= uint64_t{1} << i;
+    if (s.capped) {
+      s.c.refill(now);
+      if (s.c.tokens > 0) within_ceiling |= uint64_t{1} << i;
+    } else {
+      within_ceiling |= uint64_t{1} << i;
+    }
     if (s.guaranteed) {
       s.g.refill(now);
       if (s.g.tokens > 0) within_guarantee |= uint64_t{1} << i;
@@ -292,36 +323,33 @@ uint16_t PortScheduler::dequeue(uint64_t now, void** out, uint16_t max, void** d
     if (pick < 0) break;
     const auto i = static_cast<uint16_t>(pick);
     Slice& s = slices_[i];
+    dirty_ |= uint64_t{1} << i;
     Entry e;
     if (s.drop == DropPolicy::codel) {
-      if (!codel_pop(i, now, &e, dropped, dropped_count, max)) {
-        stats_[i].depth_packets.store(0, std::memory_order_relaxed);
-        stats_[i].depth_bytes.store(0, std::memory_order_relaxed);
-        continue;
-      }
+      if (!codel_pop(i, now, &e, dropped, dropped_count, max)) continue;
     } else {
       pop(i, &e);
     }
     const int64_t cost = static_cast<int64_t>((uint64_t{e.len} + overhead_) * bit_ticks_);
     port_.tokens -= cost;
-    s.c.tokens -= cost;
-    if (s.c.tokens <= 0) within_ceiling &= ~(uint64_t{1} << i);
-    SliceQueueStats& st = stats_[i];
+    if (s.capped) {
+      s.c.tokens -= cost;
+      if (s.c.tokens <= 0) within_ceiling &= ~(uint64_t{1} << i);
+    }
     if (guaranteed) {
       s.g.tokens -= cost;
       if (s.g.tokens <= 0) within_guarantee &= ~(uint64_t{1} << i);
-      add(st.guaranteed_bytes, e.len);
+      s.guaranteed_bytes += e.len;
     } else {
       s.deficit -= e.len;
     }
-    add(st.sent_packets, 1);
-    add(st.sent_bytes, e.len);
-    st.depth_packets.store(s.queued(), std::memory_order_relaxed);
-    st.depth_bytes.store(s.bytes, std::memory_order_relaxed);
+    ++s.sent_packets;
+    s.sent_bytes += e.len;
+    SliceQueueStats& st = stats_[i];
     const uint64_t waited = ns_of(now - std::min(now, e.enq));
     st.sojourn.record(waited);
     st.rx_to_tx.record(ns_of(now - std::min(now, e.rx)));
-    if (s.budget_ns != 0 && waited > s.budget_ns) add(st.over_budget, 1);
+    if (waited > s.budget_ns && s.budget_ns != 0) ++s.over_budget;
     out[n++] = e.pkt;
   }
   return n;
@@ -337,6 +365,10 @@ uint64_t PortScheduler::next_send_tick(uint64_t now) {
   uint64_t slice_ready = UINT64_MAX;
   for (uint64_t m = active_; m != 0; m &= m - 1) {
     Slice& s = slices_[static_cast<unsigned>(std::countr_zero(m))];
+    if (!s.capped) {
+      slice_ready = now;
+      break;
+    }
     s.c.refill(now);
     slice_ready = std::min(slice_ready, ready_at(s.c));
   }
@@ -349,11 +381,10 @@ uint16_t PortScheduler::drain(void** out, uint16_t max) {
     const auto i = static_cast<uint16_t>(std::countr_zero(active_));
     Entry e;
     pop(i, &e);
-    SliceQueueStats& st = stats_[i];
-    st.depth_packets.store(slices_[i].queued(), std::memory_order_relaxed);
-    st.depth_bytes.store(slices_[i].bytes, std::memory_order_relaxed);
+    dirty_ |= uint64_t{1} << i;
     out[n++] = e.pkt;
   }
+  publish();
   return n;
 }
 

@@ -225,6 +225,8 @@ TEST(PortScheduler, TailDropAtPacketAndByteLimits) {
     queued += s->enqueue(0, handle(0, 100, i), 100, 0, 0) == EnqueueVerdict::queued;
   }
   EXPECT_EQ(queued, 4) << "then the packet limit";
+  EXPECT_EQ(s->stats(0).drop_queue_full.load(), 0u) << "published by the next dequeue or publish()";
+  s->publish();
   EXPECT_EQ(s->stats(0).drop_queue_full.load(), 16u);
   EXPECT_EQ(s->stats(0).depth_packets.load(), 4u);
   EXPECT_EQ(s->stats(0).depth_bytes.load(), 2200u);

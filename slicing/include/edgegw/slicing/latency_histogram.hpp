@@ -17,7 +17,7 @@ struct HistogramSummary {
   uint64_t p99 = 0;
   uint64_t p999 = 0;
   uint64_t max = 0;
-  uint64_t mean = 0;
+  uint64_t mean = 0;  // from the buckets' midpoints (within the bucket width)
 };
 
 class LatencyHistogram {
@@ -41,23 +41,20 @@ class LatencyHistogram {
     return ((kSubBuckets + sub + 1) << shift) - 1;
   }
 
+  // Two stores at most: the bucket, and the maximum when it grows (the count and the mean come
+  // from the buckets when read).
   void record(uint64_t ns) {
     std::atomic<uint64_t>& b = buckets_[bucket_of(ns)];
     b.store(b.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    sum_.store(sum_.load(std::memory_order_relaxed) + ns, std::memory_order_relaxed);
     if (ns > max_.load(std::memory_order_relaxed)) max_.store(ns, std::memory_order_relaxed);
   }
 
-  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
   uint64_t max() const { return max_.load(std::memory_order_relaxed); }
   // Percentiles are the upper bound of the bucket holding the rank, never above the maximum.
   HistogramSummary summary() const;
 
  private:
   std::array<std::atomic<uint64_t>, kBuckets> buckets_{};
-  std::atomic<uint64_t> count_{0};
-  std::atomic<uint64_t> sum_{0};
   std::atomic<uint64_t> max_{0};
 };
 

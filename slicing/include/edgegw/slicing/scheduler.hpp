@@ -70,6 +70,10 @@ class PortScheduler {
   const SliceQueueStats& stats(uint16_t slice) const { return stats_[slice]; }
   // Takes every queued packet out (reconfiguration, shutdown), up to `max` per call.
   uint16_t drain(void** out, uint16_t max);
+  // Makes what enqueue() and dequeue() counted visible in stats(). The counters are kept in the
+  // slices' own cache lines on the fast path and published once per dequeue() (and drain()) call,
+  // so a reader sees them at most one service round late.
+  void publish();
 
  private:
   struct Entry {
@@ -118,6 +122,17 @@ class PortScheduler {
     uint64_t inv_range_q32 = 0;
     uint32_t max_p_q16 = 0;
     uint8_t weight_shift = 9;
+    bool capped = false;  // a ceiling below the port rate: its bucket is checked
+    // Counted since the last publish().
+    uint32_t enq_packets = 0;
+    uint64_t enq_bytes = 0;
+    uint32_t sent_packets = 0;
+    uint64_t sent_bytes = 0;
+    uint64_t guaranteed_bytes = 0;
+    uint32_t queue_full = 0;
+    uint32_t red_dropped = 0;
+    uint32_t over_budget = 0;
+    uint32_t peak = 0;
 
     uint32_t queued() const { return tail - head; }
   };
@@ -127,6 +142,7 @@ class PortScheduler {
   // CoDel's dequeue for slice i: false when the queue ran empty (drops included).
   bool codel_pop(uint16_t i, uint64_t now, Entry* e, void** dropped, uint16_t* dropped_count, uint16_t room);
   bool red_drops(Slice& s);
+  uint16_t serve(uint64_t now, void** out, uint16_t max, void** dropped, uint16_t* dropped_count);
   int pick_guaranteed(uint64_t candidates);
   int pick_excess(uint64_t candidates);
   uint64_t ns_of(uint64_t ticks) const {
@@ -139,6 +155,7 @@ class PortScheduler {
   uint32_t overhead_ = 0;
   uint64_t ns_mult_ = 0;    // ns = ticks * ns_mult_ >> 32
   uint64_t active_ = 0;     // bit i: slice i has packets
+  uint64_t dirty_ = 0;      // bit i: slice i counted something since the last publish()
   uint64_t with_guarantee_ = 0;
   uint64_t level_[kPriorities] = {};  // bit i: slice i has this priority
   uint8_t rr_[kPriorities] = {};      // round robin of the guarantee phase: last served per level
