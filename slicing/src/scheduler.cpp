@@ -296,7 +296,11 @@ uint16_t PortScheduler::dequeue(uint64_t now, void** out, uint16_t max, void** d
 
 uint16_t PortScheduler::serve(uint64_t now, void** out, uint16_t max, void** dropped, uint16_t* dropped_count) {
   port_.refill(now);
-  if (port_.tokens <= 0) return 0;
+  // Like an HTB class within its rate, a slice within its guarantee does not wait for the port: it
+  // sends and the port's bucket owes it (at most one burst), which the excess then waits for. The
+  // guarantees together fit the port's rate, so the port's long-run rate holds.
+  const int64_t guaranteed_floor = -port_.cap;
+  if (port_.tokens <= guaranteed_floor || (port_.tokens <= 0 && with_guarantee_ == 0)) return 0;
   // Buckets are refilled once per call: `now` does not move within it, so tokens only fall. A
   // slice without a ceiling of its own is bounded by the port's bucket alone.
   uint64_t within_ceiling = 0, within_guarantee = 0;
@@ -315,11 +319,14 @@ uint16_t PortScheduler::serve(uint64_t now, void** out, uint16_t max, void** dro
     }
   }
   uint16_t n = 0;
-  while (n < max && port_.tokens > 0) {
+  while (n < max && port_.tokens > guaranteed_floor) {
     const uint64_t sendable = active_ & within_ceiling;
     int pick = pick_guaranteed(sendable & within_guarantee);
     const bool guaranteed = pick >= 0;
-    if (!guaranteed) pick = pick_excess(sendable);
+    if (!guaranteed) {
+      if (port_.tokens <= 0) break;
+      pick = pick_excess(sendable);
+    }
     if (pick < 0) break;
     const auto i = static_cast<uint16_t>(pick);
     Slice& s = slices_[i];

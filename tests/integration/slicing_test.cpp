@@ -42,21 +42,23 @@ std::string two_slices(int bulk_weight = 1, int bulk_queue = 512) {
 json probe_under_load(const NetnsHost& a, const NetnsHost& b, const std::string& dir, json* sink,
                       const std::function<void()>& during = {}) {
   const std::string probe = UDP_PROBE_BIN;
+  // The tools run on CPU 0; the gateway's worker has CPU 1 (see pin_worker): a latency slice keeps
+  // the worker polling, and a tool sharing its CPU would be delayed by whole time slices.
   Process probe_rx, bulk_rx, bulk_tx;
-  EXPECT_TRUE(probe_rx.start({"/usr/bin/ip", "netns", "exec", b.ns(), probe, "recv", "--listen", b.ip() + ":7000",
+  EXPECT_TRUE(probe_rx.start({"/usr/bin/taskset", "-c", "0", "/usr/bin/ip", "netns", "exec", b.ns(), probe, "recv", "--listen", b.ip() + ":7000",
                               "--seconds", "12", "--json", dir + "/probe.json"},
                              dir + "/probe_rx.log"));
-  EXPECT_TRUE(bulk_rx.start({"/usr/bin/ip", "netns", "exec", b.ns(), probe, "sink", "--listen", b.ip() + ":9000",
+  EXPECT_TRUE(bulk_rx.start({"/usr/bin/taskset", "-c", "0", "/usr/bin/ip", "netns", "exec", b.ns(), probe, "sink", "--listen", b.ip() + ":9000",
                              "--seconds", "9", "--json", dir + "/sink.json"},
                             dir + "/bulk_rx.log"));
   usleep(300000);
-  EXPECT_TRUE(bulk_tx.start({"/usr/bin/ip", "netns", "exec", a.ns(), probe, "blast", "--to", b.ip() + ":9000",
+  EXPECT_TRUE(bulk_tx.start({"/usr/bin/taskset", "-c", "0", "/usr/bin/ip", "netns", "exec", a.ns(), probe, "blast", "--to", b.ip() + ":9000",
                              "--mbit", std::to_string(kBulkMbit), "--seconds", "6", "--size", "1400"},
                             dir + "/bulk_tx.log"));
   usleep(500000);  // the shaped queue fills first
   std::thread during_thread;
   if (during) during_thread = std::thread(during);
-  const std::string sent = a.exec(probe + " send --to " + b.ip() + ":7000 --pps 500 --seconds 4 --size 64 --dscp 46");
+  const std::string sent = a.exec("taskset -c 0 " + probe + " send --to " + b.ip() + ":7000 --pps 500 --seconds 4 --size 64 --dscp 46");
   if (during_thread.joinable()) during_thread.join();
   EXPECT_EQ(bulk_tx.wait_exit(std::chrono::seconds(20)), 0);
   EXPECT_EQ(probe_rx.wait_exit(std::chrono::seconds(20)), 0) << sh("cat " + dir + "/probe_rx.log").out;
@@ -70,6 +72,9 @@ double p99_us(const json& run) {
   const json& lat = run[run.value("headline", "app")];
   return lat.is_object() && lat["p99_us"].is_number() ? lat["p99_us"].get<double>() : 1e12;
 }
+
+// The data-plane worker on CPU 1 alone, the control plane (and the test's tools) on CPU 0.
+void pin_worker(GatewayDaemon& gw) { gw.set_dataplane_option("lcores", "0@0,1@1"); }
 
 class Slicing : public ::testing::Test {
  protected:
@@ -86,6 +91,7 @@ TEST_F(Slicing, UrllcProbeStaysFastWhileBulkOverloadsAShapedPort) {
   a.add_static_neighbor(b);
   b.add_static_neighbor(a);
   GatewayDaemon gw;
+  pin_worker(gw);
   gw.write_desired(shaped_config(2, a, b, ""));  // above the built-in default's version 1
   ASSERT_TRUE(gw.start()) << gw.log();
   ASSERT_EQ(gw.status()["config"]["version"], 2);
@@ -138,6 +144,7 @@ TEST_F(Slicing, ReconfiguringSlicesUnderLoadLosesNoUrllcPacket) {
   a.add_static_neighbor(b);
   b.add_static_neighbor(a);
   GatewayDaemon gw;
+  pin_worker(gw);
   gw.write_desired(shaped_config(2, a, b, two_slices()));
   ASSERT_TRUE(gw.start()) << gw.log();
   json sink;

@@ -73,6 +73,7 @@ Result<std::shared_ptr<SliceState>> DataplaneImpl::prepare_slicing(const SwitchS
 
 void DataplaneImpl::compile_slicing(Snapshot& snap, const std::map<std::string, uint16_t>& index_of_port) {
   snap.slicing = slicing_;
+  for (const SliceSpec& s : slicing_->slices()) snap.keep_polling = snap.keep_polling || s.latency_budget_ns != 0;
   snap.port_names.resize(snap.ports.size());
   for (const auto& [name, index] : index_of_port) snap.port_names[index] = name;
   for (ShapedPort& shaped : slicing_->ports()) {

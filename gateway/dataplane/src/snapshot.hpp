@@ -227,6 +227,9 @@ struct Snapshot {
   std::shared_ptr<SliceState> slicing;
   std::shared_ptr<const slicing::Classifier> slice_classifier;
   bool slice_needs_l3 = false;
+  // A slice has a latency budget: the worker keeps polling when idle (waking from a sleep costs more
+  // than such a budget on many boxes).
+  bool keep_polling = false;
   std::vector<uint16_t> shaped_ports;
   std::vector<std::string> port_names;
 };

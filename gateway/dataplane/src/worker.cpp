@@ -141,7 +141,7 @@ int worker_main(void* arg) {
     poller.follow_slicing(tables, now);
     bool backlogged = false;
     if (poller.poll(tables, now) + poller.inject(tables, now) + poller.service_shapers(tables, &backlogged) != 0 ||
-        backlogged) {
+        backlogged || tables.keep_polling) {
       idle.on_traffic();
     } else if (unsigned nap_us = idle.on_empty_loop(); nap_us != 0) {
       // With a wake-up source on every queue the sleep lasts until traffic; otherwise it is a nap

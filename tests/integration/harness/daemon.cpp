@@ -47,6 +47,11 @@ void GatewayDaemon::set_guest_options(const json& guests) {
   std::ofstream(dir_ + "/edgegw.json") << bootstrap_.dump(2);
 }
 
+void GatewayDaemon::set_dataplane_option(const std::string& key, const json& value) {
+  bootstrap_["dataplane"][key] = value;
+  std::ofstream(dir_ + "/edgegw.json") << bootstrap_.dump(2);
+}
+
 std::map<std::string, int> GatewayDaemon::guest_pids() const {
   std::map<std::string, int> pids;
   std::error_code ec;

@@ -20,6 +20,8 @@ class GatewayDaemon {
 
   // Sets the bootstrap's "guests" object (QEMU, accelerator, powerdown timeout) before start().
   void set_guest_options(const nlohmann::json& guests);
+  // Sets one field of the bootstrap's "dataplane" object (e.g. "lcores") before start().
+  void set_dataplane_option(const std::string& key, const nlohmann::json& value);
   // The PIDs of the guests' QEMU processes (from their pidfiles), by guest name.
   std::map<std::string, int> guest_pids() const;
   // Kills every guest QEMU by PID and waits until they are gone (guests outlive the daemon).

@@ -1,9 +1,13 @@
 // The per-port hierarchical egress scheduler: port shaper -> slices -> one FIFO queue per slice.
 //
 // Semantics (like Linux HTB, simplified to two levels):
-// - A slice may send only within its ceiling (ceiling_bps, or the port rate), and nothing leaves
-//   beyond the port's shaper. Token buckets may go into debt by one packet, so long-run rates are
+// - A slice may send only within its ceiling (ceiling_bps, or the port rate), and its excess only
+//   within the port's shaper. Token buckets may go into debt by one packet, so long-run rates are
 //   exact and any window carries at most rate * window + burst + one packet.
+// - A slice within its guarantee does not wait for the port's bucket (as an HTB class within its
+//   rate does not wait for its parent): the port owes it, at most one burst, and the excess waits.
+//   So a port's window may carry one more burst; its long-run rate holds (admission keeps the
+//   guarantees within it).
 // - Guarantees first: among backlogged slices with guaranteed tokens, the highest priority is served,
 //   round robin among equal priorities; that service is charged to the slice's guaranteed bucket.
 // - The excess: among backlogged slices within their ceilings, strict priority between levels, and
