@@ -53,7 +53,7 @@ class MarkerSniffer {
     std::string script =
         "from scapy.all import sniff\n"
         "print('READY', flush=True)\n"
-        "p = sniff(iface='" + iface + "', timeout=4, lfilter=lambda f: b'edgegw-crossing-attempt' in bytes(f))\n"
+        "p = sniff(iface='" + iface + "', timeout=10, lfilter=lambda f: b'edgegw-crossing-attempt' in bytes(f))\n"
         "print('CAUGHT', len(p), flush=True)\n";
     std::vector<std::string> argv = {"/usr/bin/python3", "-c", script};
     if (!ns.empty()) argv.insert(argv.begin(), {"/usr/bin/ip", "netns", "exec", ns});

@@ -3,6 +3,7 @@
 // probe loses nothing and stays fast; with the same shaper and no slices (one queue) it does not;
 // reconfiguring the slices under that load loses no probe; a slice's policer holds it to its rate.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <functional>
@@ -37,10 +38,33 @@ std::string two_slices(int bulk_weight = 1, int bulk_queue = 512) {
          R"(, "drop": "tail"}, "default": true}])";
 }
 
+// While it lives, this thread and what it starts (edgegwctl, threads) stay on CPU 0, off the
+// worker's CPU: a polling worker shares its CPU with nothing. Restores the mask it found.
+class StayOffTheWorkersCpu {
+ public:
+  StayOffTheWorkersCpu() {
+    ok_ = sched_getaffinity(0, sizeof saved_, &saved_) == 0;
+    cpu_set_t zero;
+    CPU_ZERO(&zero);
+    CPU_SET(0, &zero);
+    if (ok_) sched_setaffinity(0, sizeof zero, &zero);
+  }
+  ~StayOffTheWorkersCpu() {
+    if (ok_) sched_setaffinity(0, sizeof saved_, &saved_);
+  }
+  StayOffTheWorkersCpu(const StayOffTheWorkersCpu&) = delete;
+  StayOffTheWorkersCpu& operator=(const StayOffTheWorkersCpu&) = delete;
+
+ private:
+  cpu_set_t saved_{};
+  bool ok_ = false;
+};
+
 // One run of the probe (DSCP 46, 500/s) beside a 3x bulk overload (DSCP 0), from a to b; returns the
 // probe receiver's JSON and fills `sink` with the bulk receiver's. `during` runs while both flow.
 json probe_under_load(const NetnsHost& a, const NetnsHost& b, const std::string& dir, json* sink,
                       const std::function<void()>& during = {}) {
+  StayOffTheWorkersCpu off_the_worker;
   const std::string probe = UDP_PROBE_BIN;
   // The tools run on CPU 0; the gateway's worker has CPU 1 (see pin_worker): a latency slice keeps
   // the worker polling, and a tool sharing its CPU would be delayed by whole time slices.
@@ -75,6 +99,7 @@ double p99_us(const json& run) {
 
 // The data-plane worker on CPU 1 alone, the control plane (and the test's tools) on CPU 0.
 void pin_worker(GatewayDaemon& gw) { gw.set_dataplane_option("lcores", "0@0,1@1"); }
+
 
 class Slicing : public ::testing::Test {
  protected:
