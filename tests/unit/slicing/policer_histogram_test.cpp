@@ -96,5 +96,33 @@ TEST(LatencyHistogram, PercentilesOfKnownDistributionsWithinTheBucketWidth) {
   EXPECT_EQ(LatencyHistogram().summary().count, 0u);
 }
 
+TEST(LatencyHistogram, ARecordRunLeavesWhatRecordingEachSampleWould) {
+  LatencyHistogram direct_a, direct_b, run_a, run_b;
+  RecordRun run;
+  uint64_t x = 12345;
+  for (int i = 0; i < 5000; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    // Runs of equal buckets, changes of bucket and of histogram, as a burst of mixed slices gives.
+    const uint64_t ns = (i / 7) % 3 == 0 ? 20'000 + (x >> 60) : (x >> 40);
+    const bool a = (i / 11) % 2 == 0;
+    (a ? direct_a : direct_b).record(ns);
+    run.record(a ? &run_a : &run_b, ns);
+    if (i % 32 == 31) run.flush();
+  }
+  run.flush();
+  run.flush();  // a second flush adds nothing
+  for (auto [d, r] : {std::pair{&direct_a, &run_a}, std::pair{&direct_b, &run_b}}) {
+    const HistogramSummary ds = d->summary(), rs = r->summary();
+    EXPECT_EQ(rs.count, ds.count);
+    EXPECT_EQ(rs.p50, ds.p50);
+    EXPECT_EQ(rs.p99, ds.p99);
+    EXPECT_EQ(rs.p999, ds.p999);
+    EXPECT_EQ(rs.max, ds.max);
+    EXPECT_EQ(rs.mean, ds.mean);
+  }
+  EXPECT_GT(run_a.summary().count, 0u);
+  EXPECT_GT(run_b.summary().count, 0u);
+}
+
 }  // namespace
 }  // namespace edgegw::slicing
