@@ -1,6 +1,5 @@
 // to_canonical_json(): one text per config. Fixed key order, every default written out, so the store,
 // `config show` and `config diff` see the same bytes for the same config.
-#include <cstdio>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -194,13 +193,10 @@ Json slice_match_json(const SliceMatchConfig& m) {
   if (!m.pcp.empty()) out["pcp"] = m.pcp;
   if (!m.dscp.empty()) out["dscp"] = m.dscp;
   if (m.protocol) {
-    switch (*m.protocol) {
-      case 1: out["protocol"] = "icmp"; break;
-      case 6: out["protocol"] = "tcp"; break;
-      case 17: out["protocol"] = "udp"; break;
-      case 58: out["protocol"] = "icmpv6"; break;
-      case 132: out["protocol"] = "sctp"; break;
-      default: out["protocol"] = *m.protocol;
+    if (const char* name = slice_protocol_name(*m.protocol)) {
+      out["protocol"] = name;
+    } else {
+      out["protocol"] = *m.protocol;
     }
   }
   if (m.src) out["src"] = address_match_text(*m.src);
@@ -253,11 +249,7 @@ Json slice_json(const SliceConfig& s) {
   }
   if (s.snssai) {
     Json label = Json{{"sst", s.snssai->sst}};
-    if (s.snssai->sd) {
-      char sd[8];
-      std::snprintf(sd, sizeof sd, "%06x", *s.snssai->sd);
-      label["sd"] = sd;
-    }
+    if (s.snssai->sd) label["sd"] = snssai_sd_text(*s.snssai->sd);
     out["snssai"] = label;
   }
   out["default"] = s.is_default;

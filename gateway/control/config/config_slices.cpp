@@ -36,15 +36,6 @@ void apply_class_defaults(SliceClass cls, SliceConfig& slice) {
   }
 }
 
-std::optional<uint8_t> protocol_number(std::string_view name) {
-  if (name == "icmp") return 1;
-  if (name == "tcp") return 6;
-  if (name == "udp") return 17;
-  if (name == "icmpv6") return 58;
-  if (name == "sctp") return 132;
-  return std::nullopt;
-}
-
 // "a.b.c.d/len" or an IPv6 prefix, host bits zero.
 Result<SliceAddressMatch> parse_address_match(const std::string& text) {
   SliceAddressMatch out;
@@ -392,7 +383,7 @@ SliceMatchConfig ConfigReader::read_slice_match(const Json& json, const Location
   const Field protocol = object.optional("protocol");
   if (protocol.value != nullptr && protocol.value->is_string()) {
     const std::string text = protocol.value->get<std::string>();
-    if (auto p = protocol_number(text)) {
+    if (auto p = slice_protocol_number(text)) {
       match.protocol = *p;
     } else {
       issues_.add(protocol.at, one_of_message({"tcp", "udp", "icmp", "icmpv6", "sctp"}, text) +

@@ -1,7 +1,6 @@
 // Slice views for ControlApi (`slice.list`, `slice.show`, /api/v1/slices): each slice of the active
 // config with its promise, joined by name with the data plane's counters and latency percentiles.
 // Field names are the API: docs/cli.md lists them.
-#include <cstdio>
 
 #include "edgegw/control/control_api.hpp"
 
@@ -36,13 +35,7 @@ json queue_json(const dataplane::SliceQueueStatus& q) {
 json snssai_json(const std::optional<SnssaiConfig>& label) {
   if (!label) return nullptr;
   json out = {{"sst", label->sst}};
-  if (label->sd) {
-    char sd[8];
-    std::snprintf(sd, sizeof sd, "%06x", *label->sd);
-    out["sd"] = sd;
-  } else {
-    out["sd"] = nullptr;
-  }
+  out["sd"] = label->sd ? json(snssai_sd_text(*label->sd)) : json(nullptr);
   return out;
 }
 

@@ -27,6 +27,32 @@ void add_queue(SliceQueueStatus& to, const SliceQueueStatus& from) {
   to.over_budget += from.over_budget;
 }
 
+// What add_counters() does with a queue of `from` on a port `to` has no queue for.
+enum class OtherPorts { add, skip };
+
+// A slice's ingress counters, and its queues' matched by port.
+void add_counters(SliceStatus& to, const SliceStatus& from, OtherPorts other_ports) {
+  to.packets += from.packets;
+  to.bytes += from.bytes;
+  to.green += from.green;
+  to.yellow += from.yellow;
+  to.red += from.red;
+  to.policed += from.policed;
+  to.remarked += from.remarked;
+  for (const SliceQueueStatus& q : from.queues) {
+    SliceQueueStatus* into = nullptr;
+    for (SliceQueueStatus& c : to.queues) {
+      if (c.port == q.port) into = &c;
+    }
+    if (into == nullptr) {
+      if (other_ports == OtherPorts::skip) continue;
+      into = &to.queues.emplace_back();
+      into->port = q.port;
+    }
+    add_queue(*into, q);
+  }
+}
+
 // The counters of one slice of `state` (its queues' depth and latency too).
 SliceStatus status_of(const SliceState& state, uint16_t slice) {
   SliceStatus s;
@@ -107,25 +133,7 @@ void DataplaneImpl::carry_slicing(const SliceState& retired) {
     const SliceStatus s = status_of(retired, i);
     SliceStatus& carried = slices_carried_[s.name];
     carried.name = s.name;
-    carried.packets += s.packets;
-    carried.bytes += s.bytes;
-    carried.green += s.green;
-    carried.yellow += s.yellow;
-    carried.red += s.red;
-    carried.policed += s.policed;
-    carried.remarked += s.remarked;
-    for (const SliceQueueStatus& q : s.queues) {
-      SliceQueueStatus* to = nullptr;
-      for (SliceQueueStatus& c : carried.queues) {
-        if (c.port == q.port) to = &c;
-      }
-      if (to == nullptr) {
-        carried.queues.push_back(SliceQueueStatus{});
-        to = &carried.queues.back();
-        to->port = q.port;
-      }
-      add_queue(*to, q);
-    }
+    add_counters(carried, s, OtherPorts::add);
   }
 }
 
@@ -135,19 +143,7 @@ std::vector<SliceStatus> DataplaneImpl::slices() const {
   for (uint16_t i = 0; i < slicing_->count(); ++i) {
     SliceStatus s = status_of(*slicing_, i);
     if (auto it = slices_carried_.find(s.name); it != slices_carried_.end()) {
-      const SliceStatus& c = it->second;
-      s.packets += c.packets;
-      s.bytes += c.bytes;
-      s.green += c.green;
-      s.yellow += c.yellow;
-      s.red += c.red;
-      s.policed += c.policed;
-      s.remarked += c.remarked;
-      for (SliceQueueStatus& q : s.queues) {
-        for (const SliceQueueStatus& cq : c.queues) {
-          if (cq.port == q.port) add_queue(q, cq);
-        }
-      }
+      add_counters(s, it->second, OtherPorts::skip);  // a port no longer shaped has no queue to show
     }
     out.push_back(std::move(s));
   }

@@ -11,6 +11,7 @@
 #include "edgegw/netproto/checksum.hpp"
 #include "edgegw/netproto/nat_translate.hpp"
 #include "pipeline.hpp"
+#include "slice_mark.hpp"
 
 namespace edgegw::dataplane {
 namespace {
@@ -274,7 +275,7 @@ void RouteStage::fragment(const Snapshot& tables, uint16_t network, rte_mbuf* m,
     if (p == nullptr) break;
     f->port = m->port;  // where it came in, like the packet it is part of
     f->hash.usr = m->hash.usr;  // its ingress membership and routed mark (security groups)
-    f->hash.fdir.hi = m->hash.fdir.hi;  // and its slice
+    set_slice(f, slice_of(m));
     std::memcpy(p, eth, kEthHeaderLen + kIpv4HeaderLength);
     uint8_t* fip = p + kEthHeaderLen;
     const bool last = at + length == data;
@@ -414,7 +415,7 @@ uint8_t* RouteStage::new_frame(rte_mempool* pool, uint32_t length, rte_mbuf** fr
     bump(in.drop(DropReason::no_mbuf));
     return nullptr;
   }
-  m->hash.fdir.hi = 0xffff;  // no slice: the router's own frames go in the default slice (SliceState::bound)
+  set_slice(m, kNoSlice);
   *frame = m;
   return data;
 }

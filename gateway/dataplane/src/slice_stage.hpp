@@ -10,7 +10,7 @@
 
 namespace edgegw::dataplane {
 
-// Puts every frame of the burst into its slice (the mbuf carries it, see slice_state.hpp), counts
+// Puts every frame of the burst into its slice (the mbuf carries it, see slice_mark.hpp), counts
 // it there, meters it with the slice's policer (red dropped as `policed`, yellow too when the slice
 // says so) and remarks it (DSCP rewritten with the IPv4 checksum updated; PCP into the TCI the
 // egress tags take). Keeps the survivors, in order, in the burst. Frames are untagged here.

@@ -134,6 +134,32 @@ ShapedPort* SliceState::shaped(const std::string& port) {
   return nullptr;
 }
 
+namespace {
+
+// The bits of the named ports or networks (indexes 0..63; a name not up now matches nothing).
+uint64_t index_mask(const std::vector<std::string>& names, const std::map<std::string, uint16_t>& index_of,
+                    uint32_t field, slicing::MatchRule* rule) {
+  if (names.empty()) return 0;
+  rule->fields |= field;
+  uint64_t mask = 0;
+  for (const std::string& name : names) {
+    auto it = index_of.find(name);
+    if (it != index_of.end() && it->second < 64) mask |= uint64_t{1} << it->second;
+  }
+  return mask;
+}
+
+// A prefix (address, length) or a range (first, last) the match gives, if it gives one.
+template <typename Pair, typename A, typename B>
+void set_pair(const std::optional<Pair>& given, uint32_t field, A* first, B* second, slicing::MatchRule* rule) {
+  if (!given) return;
+  rule->fields |= field;
+  *first = static_cast<A>(given->first);
+  *second = static_cast<B>(given->second);
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const slicing::Classifier>> build_slice_classifier(
     const SliceState& state, const std::map<std::string, uint16_t>& port_index,
     const std::map<std::string, uint16_t>& network_index, bool* needs_l3) {
@@ -144,20 +170,8 @@ Result<std::shared_ptr<const slicing::Classifier>> build_slice_classifier(
     for (const SliceMatchSpec& m : state.slices()[slice].matches) {
       MatchRule r;
       r.slice = slice;
-      if (!m.ports.empty()) {
-        r.fields |= MatchRule::kPorts;
-        for (const std::string& name : m.ports) {
-          auto it = port_index.find(name);
-          if (it != port_index.end() && it->second < 64) r.ports |= uint64_t{1} << it->second;
-        }
-      }
-      if (!m.networks.empty()) {
-        r.fields |= MatchRule::kNetworks;
-        for (const std::string& name : m.networks) {
-          auto it = network_index.find(name);
-          if (it != network_index.end() && it->second < 64) r.networks |= uint64_t{1} << it->second;
-        }
-      }
+      r.ports = index_mask(m.ports, port_index, MatchRule::kPorts, &r);
+      r.networks = index_mask(m.networks, network_index, MatchRule::kNetworks, &r);
       if (m.pcp_mask != 0) {
         r.fields |= MatchRule::kPcp;
         r.pcp = m.pcp_mask;
@@ -170,31 +184,11 @@ Result<std::shared_ptr<const slicing::Classifier>> build_slice_classifier(
         r.fields |= MatchRule::kProtocol;
         r.protocol = static_cast<uint8_t>(m.protocol);
       }
-      if (m.src) {
-        r.fields |= MatchRule::kSrc;
-        r.src = m.src->first;
-        r.src_length = m.src->second;
-      }
-      if (m.dst) {
-        r.fields |= MatchRule::kDst;
-        r.dst = m.dst->first;
-        r.dst_length = m.dst->second;
-      }
-      if (m.src_ports) {
-        r.fields |= MatchRule::kSrcPorts;
-        r.src_port_first = m.src_ports->first;
-        r.src_port_last = m.src_ports->second;
-      }
-      if (m.dst_ports) {
-        r.fields |= MatchRule::kDstPorts;
-        r.dst_port_first = m.dst_ports->first;
-        r.dst_port_last = m.dst_ports->second;
-      }
-      if (m.vni) {
-        r.fields |= MatchRule::kVni;
-        r.vni_first = m.vni->first;
-        r.vni_last = m.vni->second;
-      }
+      set_pair(m.src, MatchRule::kSrc, &r.src, &r.src_length, &r);
+      set_pair(m.dst, MatchRule::kDst, &r.dst, &r.dst_length, &r);
+      set_pair(m.src_ports, MatchRule::kSrcPorts, &r.src_port_first, &r.src_port_last, &r);
+      set_pair(m.dst_ports, MatchRule::kDstPorts, &r.dst_port_first, &r.dst_port_last, &r);
+      set_pair(m.vni, MatchRule::kVni, &r.vni_first, &r.vni_last, &r);
       if ((r.fields & ~(MatchRule::kPorts | MatchRule::kNetworks | MatchRule::kPcp)) != 0) *needs_l3 = true;
       rules.push_back(r);
     }

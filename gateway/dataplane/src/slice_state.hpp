@@ -25,16 +25,11 @@
 #include "edgegw/slicing/classifier.hpp"
 #include "edgegw/slicing/policer.hpp"
 #include "edgegw/slicing/scheduler.hpp"
+#include "slice_mark.hpp"
 
 namespace edgegw::dataplane {
 
 struct Snapshot;
-
-// The slice of a frame travels in the mbuf beside its membership (hash.usr): in hash.fdir.hi, free
-// once the inject check has read it. Frames the switch makes itself may carry anything there, so a
-// reader bounds it (SliceState::bound).
-inline uint16_t slice_of(const rte_mbuf* m) { return static_cast<uint16_t>(m->hash.fdir.hi); }
-inline void set_slice(rte_mbuf* m, uint16_t slice) { m->hash.fdir.hi = slice; }
 
 // What a slice does to its frames at ingress; fixed for the state's life.
 struct SliceIngress {

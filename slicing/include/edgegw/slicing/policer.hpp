@@ -3,7 +3,6 @@
 // exact integer operations without division.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
 namespace edgegw::slicing {
@@ -41,24 +40,6 @@ class Policer {
   uint64_t last_;
   Bucket c_;  // committed
   Bucket e_;  // srTCM: excess; trTCM: peak
-};
-
-struct PolicerCounters {
-  std::atomic<uint64_t> green_packets{0}, green_bytes{0};
-  std::atomic<uint64_t> yellow_packets{0}, yellow_bytes{0};
-  std::atomic<uint64_t> red_packets{0}, red_bytes{0};
-
-  // Single writer: relaxed load + store.
-  void count(Color c, uint32_t len) {
-    auto bump = [](std::atomic<uint64_t>& v, uint64_t n) {
-      v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-    };
-    switch (c) {
-      case Color::green: bump(green_packets, 1), bump(green_bytes, len); break;
-      case Color::yellow: bump(yellow_packets, 1), bump(yellow_bytes, len); break;
-      case Color::red: bump(red_packets, 1), bump(red_bytes, len); break;
-    }
-  }
 };
 
 }  // namespace edgegw::slicing

@@ -451,6 +451,13 @@ struct SnssaiConfig {
 
   bool operator==(const SnssaiConfig&) const = default;
 };
+// An SD as config documents and status write it: 6 lower-case hex digits.
+std::string snssai_sd_text(uint32_t sd);
+
+// The protocol names a slice match accepts ("icmp", "tcp", "udp", "icmpv6", "sctp") and back
+// (nullptr: a number without a name, written as the number).
+std::optional<uint8_t> slice_protocol_number(std::string_view name);
+const char* slice_protocol_name(uint8_t number);
 
 struct SliceConfig {
   std::string name;
