@@ -94,7 +94,10 @@ std::unique_ptr<PortScheduler> PortScheduler::create(const PortShaperSpec& port,
     s.c = bucket(ceiling, spec.burst_bytes);
     s.capped = ceiling < port.rate_bps;
     s.quantum = kQuantumBytes * spec.weight;
-    s.budget_ns = spec.latency_budget_ns;
+    s.budget_ticks = spec.latency_budget_ns == 0
+                         ? UINT64_MAX
+                         : static_cast<uint64_t>((static_cast<unsigned __int128>(spec.latency_budget_ns) *
+                                                  ticks_per_second) / 1'000'000'000);
     s.target = static_cast<uint64_t>((static_cast<unsigned __int128>(spec.codel.target_ns) * ticks_per_second) /
                                      1'000'000'000);
     s.interval = static_cast<uint64_t>((static_cast<unsigned __int128>(spec.codel.interval_ns) * ticks_per_second) /
@@ -126,27 +129,6 @@ bool PortScheduler::red_drops(Slice& s) {
   rng_ ^= rng_ >> 7;
   rng_ ^= rng_ << 17;
   return (rng_ & 0xffff) < p_q16;
-}
-
-EnqueueVerdict PortScheduler::enqueue(uint16_t slice, void* pkt, uint32_t len, uint64_t rx_tick, uint64_t now) {
-  Slice& s = slices_[slice];
-  dirty_ |= uint64_t{1} << slice;
-  if (s.queued() >= s.limit_packets || s.bytes + len > s.limit_bytes) {
-    ++s.queue_full;
-    return EnqueueVerdict::dropped_queue_full;
-  }
-  if (s.drop == DropPolicy::red && red_drops(s)) {
-    ++s.red_dropped;
-    return EnqueueVerdict::dropped_red;
-  }
-  s.ring[s.tail & s.mask] = Entry{pkt, len, rx_tick, now};
-  ++s.tail;
-  s.bytes += len;
-  active_ |= uint64_t{1} << slice;
-  ++s.enq_packets;
-  s.enq_bytes += len;
-  s.peak = std::max(s.peak, s.queued());
-  return EnqueueVerdict::queued;
 }
 
 void PortScheduler::publish() {
@@ -321,24 +303,9 @@ uint16_t PortScheduler::serve(uint64_t now, void** out, uint16_t max, void** dro
   }
   uint16_t n = 0;
   RecordRun sojourn_run, rx_to_tx_run;
-  while (n < max && port_.tokens > guaranteed_floor) {
-    const uint64_t sendable = active_ & within_ceiling;
-    int pick = pick_guaranteed(sendable & within_guarantee);
-    const bool guaranteed = pick >= 0;
-    if (!guaranteed) {
-      if (port_.tokens <= 0) break;
-      pick = pick_excess(sendable);
-    }
-    if (pick < 0) break;
-    const auto i = static_cast<uint16_t>(pick);
+  // Sends the popped entry `e` of slice i and charges it.
+  auto send = [&](uint16_t i, const Entry& e, bool guaranteed) __attribute__((always_inline)) {
     Slice& s = slices_[i];
-    dirty_ |= uint64_t{1} << i;
-    Entry e;
-    if (s.drop == DropPolicy::codel) {
-      if (!codel_pop(i, now, &e, dropped, dropped_count, max)) continue;
-    } else {
-      pop(i, &e);
-    }
     const int64_t cost = static_cast<int64_t>((uint64_t{e.len} + overhead_) * bit_ticks_);
     port_.tokens -= cost;
     if (s.capped) {
@@ -355,11 +322,44 @@ uint16_t PortScheduler::serve(uint64_t now, void** out, uint16_t max, void** dro
     ++s.sent_packets;
     s.sent_bytes += e.len;
     SliceQueueStats& st = stats_[i];
-    const uint64_t waited = ns_of(now - std::min(now, e.enq));
-    sojourn_run.record(&st.sojourn, waited);
-    rx_to_tx_run.record(&st.rx_to_tx, ns_of(now - std::min(now, e.rx)));
-    if (waited > s.budget_ns && s.budget_ns != 0) ++s.over_budget;
+    const uint64_t waited = now - std::min(now, e.enq);
+    sojourn_run.record_ticks(&st.sojourn, waited, ns_mult_);
+    rx_to_tx_run.record_ticks(&st.rx_to_tx, now - std::min(now, e.rx), ns_mult_);
+    if (waited > s.budget_ticks) ++s.over_budget;
     out[n++] = e.pkt;
+  };
+  // Within one call the candidate sets only shrink (`now` stands, nothing is enqueued), so once no
+  // slice is within its guarantee none will be, and the excess phase's pick stands while its deficit
+  // covers its head and its ceiling and the port allow: that slice's run is sent without picking
+  // again (what deficit round robin does).
+  bool excess_phase = false;
+  while (n < max && port_.tokens > guaranteed_floor) {
+    const uint64_t sendable = active_ & within_ceiling;
+    int pick = excess_phase ? -1 : pick_guaranteed(sendable & within_guarantee);
+    const bool guaranteed = pick >= 0;
+    if (!guaranteed) {
+      excess_phase = true;
+      if (port_.tokens <= 0) break;
+      pick = pick_excess(sendable);
+    }
+    if (pick < 0) break;
+    const auto i = static_cast<uint16_t>(pick);
+    Slice& s = slices_[i];
+    dirty_ |= uint64_t{1} << i;
+    Entry e;
+    if (s.drop == DropPolicy::codel) {
+      if (!codel_pop(i, now, &e, dropped, dropped_count, max)) continue;
+      send(i, e, guaranteed);
+      continue;
+    }
+    pop(i, &e);
+    send(i, e, guaranteed);
+    if (guaranteed) continue;
+    while (n < max && port_.tokens > 0 && s.head != s.tail && (within_ceiling >> i & 1) != 0 &&
+           s.deficit >= static_cast<int64_t>(s.ring[s.head & s.mask].len)) {
+      pop(i, &e);
+      send(i, e, false);
+    }
   }
   sojourn_run.flush();
   rx_to_tx_run.flush();

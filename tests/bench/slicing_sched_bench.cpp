@@ -6,7 +6,8 @@
 // Both see real mbufs (--no-huge memory) and read the TSC as the data plane does.
 //
 // Prints per N: RESULT sched_cycles_per_packet_<N>_slices and sched_mpps_<N>_slices, medians of RUNS
-// (default 7) runs, with rte_sched as the anchor.
+// (default 7) runs, with rte_sched as the anchor. ONLY=edgegw (or rte_sched) runs one side alone and
+// prints its cycles per packet, for profiling under perf.
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_mbuf.h>
@@ -76,6 +77,10 @@ double run_ours(rte_mempool* pool, unsigned slices) {
     packets += n;
   }
   const uint64_t cycles = rte_rdtsc() - start;
+  if (std::getenv("ONLY") != nullptr) {
+    std::fprintf(stderr, "%u slices: %.1f packets per dequeue\n", slices,
+                 static_cast<double>(packets) / kIterations);
+  }
   void* rest[kBurst];
   for (uint16_t n; (n = sched->drain(rest, kBurst)) != 0;) rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(rest), n);
   return packets == 0 ? 0 : static_cast<double>(cycles) / static_cast<double>(packets);
@@ -167,6 +172,16 @@ int main(int argc, char** argv) {
   const char* runs_env = std::getenv("RUNS");
   const int runs = runs_env != nullptr ? std::max(1, std::atoi(runs_env)) : 7;
   const double hz = static_cast<double>(rte_get_tsc_hz());
+  if (const char* only = std::getenv("ONLY"); only != nullptr) {
+    const bool ours = std::string(only) == "edgegw";
+    for (unsigned slices : {8u, 64u}) {
+      std::vector<double> v;
+      for (int r = 0; r < runs; ++r) v.push_back(ours ? run_ours(pool, slices) : run_rte_sched(pool, slices));
+      std::printf("%s %u slices: %.1f cycles/packet (median of %d)\n", only, slices, median(v), runs);
+    }
+    rte_eal_cleanup();
+    return 0;
+  }
   for (unsigned slices : {8u, 64u}) {
     std::vector<double> ours, theirs, ratios;
     for (int r = 0; r < runs; ++r) {

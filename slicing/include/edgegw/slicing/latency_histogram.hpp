@@ -80,6 +80,16 @@ class RecordRun {
     ++count_;
     if (ns > max_) max_ = ns;
   }
+  // A sample in clock ticks, `ns_per_tick_q32` ns each (Q32). Packets enqueued at one tick and sent
+  // at one tick waited alike: a repeat of the last sample skips the conversion and the bucket lookup.
+  void record_ticks(LatencyHistogram* h, uint64_t ticks, uint64_t ns_per_tick_q32) {
+    if (ticks == last_ticks_ && h == hist_ && count_ != 0) {
+      ++count_;
+      return;
+    }
+    last_ticks_ = ticks;
+    record(h, static_cast<uint64_t>((static_cast<unsigned __int128>(ticks) * ns_per_tick_q32) >> 32));
+  }
   void flush() {
     if (count_ == 0) return;
     hist_->record_many(bucket_, count_, max_);
@@ -92,6 +102,7 @@ class RecordRun {
   unsigned bucket_ = 0;
   uint32_t count_ = 0;
   uint64_t max_ = 0;
+  uint64_t last_ticks_ = 0;
 };
 
 }  // namespace edgegw::slicing

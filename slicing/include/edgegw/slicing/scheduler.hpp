@@ -21,6 +21,7 @@
 // thread (relaxed atomics written with load + store, no locked instructions).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -110,7 +111,7 @@ class PortScheduler {
     Bucket c;  // ceiling
     int64_t deficit = 0;
     int64_t quantum = 0;
-    uint64_t budget_ns = 0;
+    uint64_t budget_ticks = UINT64_MAX;  // none
     // CoDel (RFC 8289), in ticks
     uint64_t target = 0;
     uint64_t interval = 0;
@@ -149,9 +150,6 @@ class PortScheduler {
   uint16_t serve(uint64_t now, void** out, uint16_t max, void** dropped, uint16_t* dropped_count);
   int pick_guaranteed(uint64_t candidates);
   int pick_excess(uint64_t candidates);
-  uint64_t ns_of(uint64_t ticks) const {
-    return static_cast<uint64_t>((static_cast<unsigned __int128>(ticks) * ns_mult_) >> 32);
-  }
 
   Bucket port_;
   uint64_t tps_ = 0;
@@ -169,5 +167,27 @@ class PortScheduler {
   std::unique_ptr<SliceQueueStats[]> stats_;
   std::vector<std::unique_ptr<Entry[]>> rings_;
 };
+
+// Inline: the data plane calls it once per packet.
+inline EnqueueVerdict PortScheduler::enqueue(uint16_t slice, void* pkt, uint32_t len, uint64_t rx_tick, uint64_t now) {
+  Slice& s = slices_[slice];
+  dirty_ |= uint64_t{1} << slice;
+  if (s.queued() >= s.limit_packets || s.bytes + len > s.limit_bytes) {
+    ++s.queue_full;
+    return EnqueueVerdict::dropped_queue_full;
+  }
+  if (s.drop == DropPolicy::red && red_drops(s)) {
+    ++s.red_dropped;
+    return EnqueueVerdict::dropped_red;
+  }
+  s.ring[s.tail & s.mask] = Entry{pkt, len, rx_tick, now};
+  ++s.tail;
+  s.bytes += len;
+  active_ |= uint64_t{1} << slice;
+  ++s.enq_packets;
+  s.enq_bytes += len;
+  s.peak = std::max(s.peak, s.queued());
+  return EnqueueVerdict::queued;
+}
 
 }  // namespace edgegw::slicing
