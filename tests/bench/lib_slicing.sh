@@ -215,7 +215,7 @@ edgegw_router_up() {
   "dataplane": { "lcores": "$GW_LCORES", "memory_mb": 1024, "no_huge": true, "no_pci": true,
                  "file_prefix": "$gw_prefix"$idle } }
 JSON
-  ip netns exec "$ns_rtr" "$bin_dir/edgegw" --config "$gw_dir/edgegw.json" > "$gw_dir/edgegw.out" 2> "$gw_dir/edgegw.log" &
+  ip netns exec "$ns_rtr" taskset -c "0-$(($(nproc) - 1))" "$bin_dir/edgegw" --config "$gw_dir/edgegw.json" > "$gw_dir/edgegw.out" 2> "$gw_dir/edgegw.log" &
   gw_pid=$!
   local i
   for i in $(seq 600); do

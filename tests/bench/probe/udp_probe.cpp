@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -390,6 +391,7 @@ int run_recv(Args& a) {
   a.check_all_used();
   SeqTracker seq;
   std::vector<int64_t> kernel_lat, app_lat;
+  std::vector<std::pair<int64_t, uint64_t>> slowest;  // (latency ns, seq), the worst few
   int64_t last_rx = 0;
   const int64_t start = now_ns();
   receive_loop(
@@ -400,6 +402,11 @@ int run_recv(Args& a) {
         if (!seq.add(h)) return;
         app_lat.push_back(app - h.send_ns);
         if (kernel != 0) kernel_lat.push_back(kernel - h.send_ns);
+        slowest.emplace_back((kernel != 0 ? kernel : app) - h.send_ns, h.seq);
+        if (slowest.size() > 64) {  // keep the worst 5 cheaply
+          std::nth_element(slowest.begin(), slowest.begin() + 5, slowest.end(), std::greater<>());
+          slowest.resize(5);
+        }
       },
       [&](int64_t now) {
         const bool all = seq.unique >= seq.expected(expect) && (expect > 0 || seq.end_seen);
@@ -416,6 +423,27 @@ int run_recv(Args& a) {
   j.kv("end_seen", std::string(seq.end_seen ? "yes" : "no")).kv("headline", std::string(kernel_headline ? "kernel_rx" : "app"));
   head.add_to(j);
   j.raw("kernel_rx", kernel_rx.json()).raw("app", app_rx.json());
+  // Where the tail and the losses are in the run: the worst datagrams and the missing runs by
+  // sequence number (the sender's pace turns them into times).
+  std::sort(slowest.begin(), slowest.end(), std::greater<>());
+  if (slowest.size() > 5) slowest.resize(5);
+  std::string worst = "[";
+  for (const auto& [ns, n] : slowest) {
+    worst += (worst.size() > 1 ? "," : "") + std::string("{\"seq\":") + std::to_string(n) +
+             ",\"us\":" + std::to_string(static_cast<double>(ns) / 1e3) + "}";
+  }
+  j.raw("slowest", worst + "]");
+  std::string gaps = "[";
+  unsigned gap_count = 0;
+  for (uint64_t n = 0; n < expected && gap_count < 10; ++n) {
+    if (n < seq.seen.size() && seq.seen[n]) continue;
+    uint64_t end = n;
+    while (end < expected && (end >= seq.seen.size() || !seq.seen[end])) ++end;
+    gaps += (gap_count++ != 0 ? "," : "") + std::string("{\"first\":") + std::to_string(n) +
+            ",\"count\":" + std::to_string(end - n) + "}";
+    n = end;
+  }
+  j.raw("missing", gaps + "]");
   std::fprintf(stderr, "udp_probe recv: %lu of %lu received, %lu lost, %lu reordered; %s latency p50 %.1f p99 %.1f p99.9 %.1f max %.1f us\n",
                seq.unique, expected, lost, seq.reordered, kernel_headline ? "kernel_rx" : "app", head.p50, head.p99,
                head.p999, head.max);
