@@ -29,6 +29,10 @@ json version_json(const ConfigVersion& v) {
           {"error", v.error}};
 }
 
+double cycles_to_ms(uint64_t cycles, uint64_t tsc_hz) {
+  return tsc_hz == 0 ? 0.0 : static_cast<double>(cycles) * 1e3 / static_cast<double>(tsc_hz);
+}
+
 json issues_json(const std::vector<ConfigIssue>& issues) {
   json out = json::array();
   for (const ConfigIssue& i : issues) out.push_back({{"pointer", i.pointer}, {"message", i.message}});
@@ -82,6 +86,9 @@ json ControlApi::status() const {
             {"generation", dp.snapshot_generation},
             {"worker_loops", dp.worker_loops},
             {"worker_idle_sleeps", dp.worker_idle_sleeps},
+            {"long_loops", dp.long_loops},
+            {"long_loop_ms", cycles_to_ms(dp.long_loop_cycles, dp.tsc_hz)},
+            {"longest_loop_ms", cycles_to_ms(dp.longest_loop_cycles, dp.tsc_hz)},
             {"busy_cycles", dp.busy_cycles},
             {"busy_packets", dp.busy_packets},
             {"tsc_hz", dp.tsc_hz},

@@ -35,6 +35,11 @@ struct WorkerCounters {
   PortCounterCells ports[RTE_MAX_ETHPORTS];
   alignas(64) Counter loops{0};
   Counter idle_sleeps{0};
+  // Loops that took over 1 ms without sleeping: the worker's CPU was taken from it (an interrupt
+  // storm, another task, or on a VM the host stopping the vCPU), or one loop's work was that long.
+  Counter long_loops{0};
+  Counter long_loop_cycles{0};      // their total length
+  Counter longest_loop_cycles{0};
   Counter busy_cycles{0};   // TSC cycles of rx bursts that received packets, rx call to tx flush
   Counter busy_packets{0};  // packets those bursts received
   // Route stage (see RouterCounters)

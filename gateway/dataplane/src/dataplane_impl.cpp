@@ -300,6 +300,9 @@ DataplaneStatus DataplaneImpl::status() const {
   if (const Snapshot* snap = current_.load(std::memory_order_acquire)) s.snapshot_generation = snap->generation;
   s.worker_loops = counters_->loops.load(std::memory_order_relaxed);
   s.worker_idle_sleeps = counters_->idle_sleeps.load(std::memory_order_relaxed);
+  s.long_loops = counters_->long_loops.load(std::memory_order_relaxed);
+  s.long_loop_cycles = counters_->long_loop_cycles.load(std::memory_order_relaxed);
+  s.longest_loop_cycles = counters_->longest_loop_cycles.load(std::memory_order_relaxed);
   s.busy_cycles = counters_->busy_cycles.load(std::memory_order_relaxed);
   s.busy_packets = counters_->busy_packets.load(std::memory_order_relaxed);
   s.tsc_hz = tsc_hz_;

@@ -123,6 +123,14 @@ class Poller {
   SliceState* last_slicing_ = nullptr;
 };
 
+void count_long_loop(WorkerCounters& c, uint64_t cycles) {
+  bump(c.long_loops);
+  bump(c.long_loop_cycles, cycles);
+  if (cycles > c.longest_loop_cycles.load(std::memory_order_relaxed)) {
+    c.longest_loop_cycles.store(cycles, std::memory_order_relaxed);
+  }
+}
+
 }  // namespace
 
 int worker_main(void* arg) {
@@ -135,8 +143,14 @@ int worker_main(void* arg) {
   IdleBackoff idle(ctx.idle_spins, ctx.idle_sleep_max_us);
   rte_rcu_qsbr_thread_online(ctx.rcu, ctx.rcu_thread_id);
 
+  const uint64_t long_loop = rte_get_tsc_hz() / 1000;  // 1 ms
+  uint64_t loop_start = rte_get_tsc_cycles();
+  bool slept = false;
   while (!ctx.stop_requested.load(std::memory_order_relaxed)) {
     const uint64_t now = rte_get_tsc_cycles();
+    if (const uint64_t took = now - loop_start; took > long_loop && !slept) count_long_loop(*ctx.counters, took);
+    loop_start = now;
+    slept = false;
     const Snapshot& tables = *ctx.snapshot->load(std::memory_order_acquire);
     poller.follow_slicing(tables, now);
     bool backlogged = false;
@@ -147,6 +161,7 @@ int worker_main(void* arg) {
       // With a wake-up source on every queue the sleep lasts until traffic; otherwise it is a nap
       // that doubles up to idle_sleep_max_us, bounding the first packet's wait.
       const uint64_t timeout_ns = tables.all_queues_wake ? kSafetySleepNs : uint64_t{nap_us} * 1000;
+      slept = true;
       if (poller.sleep_until_traffic(tables, timeout_ns) != 0) idle.on_traffic();
     }
     age_fdbs(tables, now, kSweepSlotsPerLoop);

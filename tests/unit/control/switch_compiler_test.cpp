@@ -32,7 +32,7 @@ TEST(SwitchCompilerTest, DevargsPerPortKind) {
   dataplane::SwitchSpec spec = compile_switch(config);
   ASSERT_EQ(spec.ports.size(), 4u);
   EXPECT_EQ(spec.ports[0].name, "uplink");
-  EXPECT_EQ(spec.ports[0].devargs, "net_af_packet_uplink,iface=egw-up");
+  EXPECT_EQ(spec.ports[0].devargs, "net_af_packet_uplink,iface=egw-up,framecnt=2048");
   EXPECT_EQ(spec.ports[1].devargs, "net_tap_host,iface=egw-host0");
   EXPECT_EQ(spec.ports[2].devargs, "0000:03:00.0");
   EXPECT_EQ(spec.ports[3].devargs, "net_memif0,role=server");
@@ -136,12 +136,13 @@ TEST(SwitchCompilerTest, QueuesMacLimitAndRoleAreCopied) {
 
   dataplane::SwitchSpec spec = compile_switch(config);
   ASSERT_EQ(spec.ports.size(), 2u);
-  EXPECT_EQ(spec.ports[0].devargs, "net_af_packet_up,iface=egw-up,qpairs=2")
+  EXPECT_EQ(spec.ports[0].devargs, "net_af_packet_up,iface=egw-up,qpairs=2,framecnt=2048")
       << "net_af_packet needs a socket per queue pair";
   EXPECT_EQ(spec.ports[0].queues, 2);
   EXPECT_EQ(spec.ports[0].mac_limit, 100u);
   EXPECT_EQ(spec.ports[0].role, dataplane::PortRole::physical);
-  EXPECT_EQ(spec.ports[1].devargs, "net_af_packet_ct,iface=veth-ct") << "one queue pair keeps the old devargs";
+  EXPECT_EQ(spec.ports[1].devargs, "net_af_packet_ct,iface=veth-ct,framecnt=2048")
+      << "one queue pair: no qpairs; every af_packet ring 2048 frames deep";
   EXPECT_EQ(spec.ports[1].queues, 1);
   EXPECT_EQ(spec.ports[1].mac_limit, 0u);
   EXPECT_EQ(spec.ports[1].role, dataplane::PortRole::guest);

@@ -1,7 +1,12 @@
 // The running worker: status, power-aware idling, the DPDK log bridge, and start-once.
+#include <rte_cycles.h>
 #include <rte_log.h>
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -51,6 +56,50 @@ TEST_F(WorkerTest, IdleWorkerUsesLessThanTenPercentOfACore) {
   EXPECT_GT(cpu1, cpu0) << "schedstat did not move: wrong thread?";
   EXPECT_LT(share, 0.10);
   EXPECT_GT(s1.worker_idle_sleeps, s0.worker_idle_sleeps);
+}
+
+// Holds the thread it runs on for 5 ms, as a host stopping the vCPU would.
+void hold_five_ms(int) {
+  timespec ts{0, 5'000'000};
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+}
+
+// A loop the worker did not sleep through but that took over 1 ms is counted with its length, so a
+// latency tail can be told apart from a slow path; its naps are not.
+TEST_F(WorkerTest, LoopsLongerThanAMillisecondAreCountedAndNapsAreNot) {
+  // A slice with a latency budget keeps the worker polling (no naps).
+  SwitchSpec polling;
+  SliceSpec slice;
+  slice.name = "rt";
+  slice.latency_budget_ns = 100'000;
+  slice.is_default = true;
+  polling.slices = {slice};
+  ASSERT_TRUE(dp_->apply(polling).ok());
+  const DataplaneStatus s0 = dp_->status();
+  ASSERT_TRUE(wait_until([&] { return dp_->status().worker_loops > s0.worker_loops + 1000; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const DataplaneStatus s1 = dp_->status();
+
+  struct sigaction hold{}, previous{};
+  hold.sa_handler = hold_five_ms;
+  sigemptyset(&hold.sa_mask);
+  ASSERT_EQ(sigaction(SIGUSR2, &hold, &previous), 0);
+  ASSERT_EQ(syscall(SYS_tgkill, getpid(), s1.worker_tids.at(0), SIGUSR2), 0);
+  const bool counted = wait_until([&] { return dp_->status().long_loops > s1.long_loops; });
+  const DataplaneStatus s2 = dp_->status();
+  ASSERT_EQ(sigaction(SIGUSR2, &previous, nullptr), 0);
+  ASSERT_TRUE(counted) << "a 5 ms hold of the polling worker was not counted";
+  EXPECT_GE(s2.longest_loop_cycles, s2.tsc_hz * 45 / 10'000) << "the longest loop is at least the 5 ms hold";
+  EXPECT_GE(s2.long_loop_cycles - s1.long_loop_cycles, s2.tsc_hz * 45 / 10'000);
+
+  // Idle again: the worker naps, and its naps (up to idle_sleep_max_us, and the wake-up-source
+  // sleeps far longer) are not long loops.
+  ASSERT_TRUE(dp_->apply(SwitchSpec{}).ok());
+  ASSERT_TRUE(wait_until([&] { return dp_->status().worker_idle_sleeps > s2.worker_idle_sleeps + 5; }));
+  const DataplaneStatus s3 = dp_->status();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_LE(dp_->status().long_loops, s3.long_loops + 1) << "naps counted as long loops";
 }
 
 TEST_F(WorkerTest, DpdkLogLinesBecomeEdgegwRecords) {

@@ -256,6 +256,11 @@ struct DataplaneStatus {
   uint64_t snapshot_generation = 0;  // increments on every publish
   uint64_t worker_loops = 0;
   uint64_t worker_idle_sleeps = 0;
+  // Worker loops over 1 ms that were not sleeps (its CPU taken by the kernel or, on a VM, the host,
+  // or one loop's work that long), their total and the longest, in TSC cycles.
+  uint64_t long_loops = 0;
+  uint64_t long_loop_cycles = 0;
+  uint64_t longest_loop_cycles = 0;
   std::vector<int> worker_tids;      // kernel thread ids of the worker lcores (CPU accounting via /proc)
   bool reclaim_pending = false;      // old tables or removed devices still wait for a grace period
   // Worker cost: TSC cycles spent in rx bursts that received packets (rx call to transmit, as
