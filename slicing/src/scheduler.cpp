@@ -111,6 +111,7 @@ std::unique_ptr<PortScheduler> PortScheduler::create(const PortShaperSpec& port,
     }
     p->level_[spec.priority] |= uint64_t{1} << i;
     if (s.guaranteed) p->with_guarantee_ |= uint64_t{1} << i;
+    if (s.capped) p->capped_ |= uint64_t{1} << i;
     p->slices_.push_back(s);
   }
   return p;
@@ -286,15 +287,14 @@ uint16_t PortScheduler::serve(uint64_t now, void** out, uint16_t max, void** dro
   if (port_.tokens <= guaranteed_floor || (port_.tokens <= 0 && with_guarantee_ == 0)) return 0;
   // Buckets are refilled once per call: `now` does not move within it, so tokens only fall. A
   // slice without a ceiling of its own is bounded by the port's bucket alone.
-  uint64_t within_ceiling = 0, within_guarantee = 0;
-  for (uint64_t m = active_; m != 0; m &= m - 1) {
+  // Only slices with a ceiling of their own or a guarantee have buckets to look at.
+  uint64_t within_ceiling = active_ & ~capped_, within_guarantee = 0;
+  for (uint64_t m = active_ & (capped_ | with_guarantee_); m != 0; m &= m - 1) {
     const unsigned i = static_cast<unsigned>(std::countr_zero(m));
     Slice& s = slices_[i];
     if (s.capped) {
       s.c.refill(now);
       if (s.c.tokens > 0) within_ceiling |= uint64_t{1} << i;
-    } else {
-      within_ceiling |= uint64_t{1} << i;
     }
     if (s.guaranteed) {
       s.g.refill(now);

@@ -159,6 +159,7 @@ class PortScheduler {
   uint64_t active_ = 0;     // bit i: slice i has packets
   uint64_t dirty_ = 0;      // bit i: slice i counted something since the last publish()
   uint64_t with_guarantee_ = 0;
+  uint64_t capped_ = 0;  // bit i: slice i has a ceiling below the port rate
   uint64_t level_[kPriorities] = {};  // bit i: slice i has this priority
   uint8_t rr_[kPriorities] = {};      // round robin of the guarantee phase: last served per level
   uint8_t drr_[kPriorities] = {};     // deficit round robin of the excess: current per level (64: none)
