@@ -14,11 +14,12 @@ def csum(data):
     return (~s) & 0xFFFF
 
 
-def ipv4(proto, src, dst, l4, ttl=64, frag=0, options=b"", ihl=None, total=None, bad_sum=False):
-    """`ihl` and `total` override the header's fields; `bad_sum` spoils the header checksum."""
+def ipv4(proto, src, dst, l4, ttl=64, frag=0, options=b"", ihl=None, total=None, bad_sum=False, tos=0):
+    """`ihl` and `total` override the header's fields; `bad_sum` spoils the header checksum; `tos` is
+    the DSCP and ECN byte."""
     n_ihl = ihl if ihl is not None else 5 + len(options) // 4
     length = total if total is not None else 20 + len(options) + len(l4)
-    h = struct.pack(">BBHHHBBH4s4s", 0x40 | n_ihl, 0, length, 0x1234, frag, ttl, proto, 0, src, dst) + options
+    h = struct.pack(">BBHHHBBH4s4s", 0x40 | n_ihl, tos, length, 0x1234, frag, ttl, proto, 0, src, dst) + options
     c = csum(h) ^ (0x5555 if bad_sum else 0)
     return h[:10] + struct.pack(">H", c) + h[12:] + l4
 

@@ -247,9 +247,31 @@ ipv6_seeds = {
                     icmp6(LL_HOST, ALL_ROUTERS, 133, 0, bytes(4) + lla(1, UPSTREAM_MAC), 255)), new_burst=True),
 }
 
+# The harness's slices (pipeline_harness.cpp harness_slices): an EF ping routed wan -> far (remarked
+# to AF41 on the way), a burst of UDP to port 9000 beyond the policer's 1600-byte committed burst
+# (routed and bridged), and VXLAN frames of VNI 150 and 250 bridged in lan.
+def vxlan(vni, inner):
+    return struct.pack(">BBHI", 0x08, 0, 0, vni << 8) + inner
+
+
+EF = 46 << 2
+slice_seeds = {
+    "slices": NEIGHBORS
+    + rec(WAN1, ip_frame(WAN_HOST_MAC, WAN_GW, echo(WAN_HOST, FAR_HOST, tos=EF)), new_burst=True)
+    + rec(WAN1, ip_frame(WAN_HOST_MAC, WAN_GW, echo(WAN_HOST, FAR_HOST, tos=EF | 1)))
+    + b"".join(rec(WAN1, ip_frame(WAN_HOST_MAC, WAN_GW, udp(WAN_HOST, 5000 + i, FAR_HOST, 9000, payload=bytes(600))),
+                   new_burst=i == 0) for i in range(4))
+    + b"".join(rec(0, eth(mac(2), mac(1), 0x0800, udp(ip("10.9.0.1"), 4000, ip("10.9.0.2"), 9050, payload=bytes(700))),
+                   new_burst=i == 0, advance=15 if i == 0 else 0) for i in range(3))
+    + rec(0, eth(mac(2), mac(1), 0x0800, udp(ip("10.9.0.1"), 4000, ip("10.9.0.2"), 4789,
+                                           payload=vxlan(150, frame(mac(30), mac(31))))), new_burst=True)
+    + rec(0, eth(mac(2), mac(1), 0x0800, udp(ip("10.9.0.1"), 4000, ip("10.9.0.2"), 4789,
+                                           payload=vxlan(250, frame(mac(30), mac(31)))))),
+}
+
 if __name__ == "__main__":
     os.makedirs(out, exist_ok=True)
-    seeds = {**l2_seeds, **routed_seeds, **ipv6_seeds}
+    seeds = {**l2_seeds, **routed_seeds, **ipv6_seeds, **slice_seeds}
     for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)

@@ -130,6 +130,34 @@ std::string drops_only(const Totals& a, const Totals& b, uint16_t ingress, std::
   return "";
 }
 
+// The harness's slices: EF (DSCP 46) remarked to AF41 (34), UDP to 9000-9099 policed by a srTCM
+// of 64 kbit/s with a 1600-byte committed burst and no excess, VXLAN VNIs 100-199, the rest.
+std::vector<SliceSpec> harness_slices() {
+  SliceSpec ef;
+  ef.name = "ef";
+  ef.priority = 0;
+  ef.matches = {SliceMatchSpec{}};
+  ef.matches[0].dscp_mask = uint64_t{1} << 46;
+  ef.remark_dscp = 34;
+  SliceSpec metered;
+  metered.name = "metered";
+  metered.matches = {SliceMatchSpec{}};
+  metered.matches[0].protocol = 17;
+  metered.matches[0].dst_ports = std::pair<uint16_t, uint16_t>{9000, 9099};
+  metered.police = SlicePoliceSpec{};
+  metered.police->cir_bps = 64'000;
+  metered.police->cbs_bytes = 1600;
+  metered.police->ebs_bytes = 0;
+  SliceSpec tunnel;
+  tunnel.name = "tunnel";
+  tunnel.matches = {SliceMatchSpec{}};
+  tunnel.matches[0].vni = std::pair<uint32_t, uint32_t>{100, 199};
+  SliceSpec rest;
+  rest.name = "rest";
+  rest.is_default = true;
+  return {ef, metered, tunnel, rest};
+}
+
 }  // namespace
 
 std::unique_ptr<PipelineHarness> PipelineHarness::create(const std::string& tag, std::string* error) {
@@ -194,7 +222,6 @@ std::string PipelineHarness::State::compile() {
   bridges = harness_bridges();
   mac_counts = std::make_unique<MacCounts>();
   snap.mac_counts = mac_counts.get();
-  std::map<std::string, uint16_t> index_of_port;
   for (uint16_t i = 0; i < kPorts; ++i) {
     SnapshotPort p;
     p.port_id = port_ids[i];
@@ -235,10 +262,26 @@ std::string PipelineHarness::State::compile() {
     nat_tables[uplink] = std::move(*created);
   }
   attach_nat_tables(snap, bridges, by_uplink);
+  for (size_t i = 0; i < bridges.size(); ++i) index_of_network[bridges[i].name] = static_cast<uint16_t>(i);
+  slice_spec.slices = harness_slices();
+  Result<std::unique_ptr<SliceState>> slices = SliceState::build(slice_spec, kTicksPerSecond, 0);
+  if (!slices) return "cannot build the slices: " + slices.error().message;
+  bool needs_l3 = false;
+  if (!build_slice_classifier(**slices, index_of_port, index_of_network, &needs_l3)) return "cannot build the slice classifier";
   return "";
 }
 
 void PipelineHarness::State::reset() {
+  Result<std::unique_ptr<SliceState>> built = SliceState::build(slice_spec, kTicksPerSecond, 0);
+  slicing = built ? std::shared_ptr<SliceState>(std::move(*built)) : nullptr;
+  snap.slicing = slicing;
+  bool needs_l3 = false;
+  if (slicing) {
+    Result<std::shared_ptr<const slicing::Classifier>> classifier =
+        build_slice_classifier(*slicing, index_of_port, index_of_network, &needs_l3);
+    snap.slice_classifier = classifier ? *classifier : nullptr;
+  }
+  snap.slice_needs_l3 = needs_l3;
   counters = std::make_unique<WorkerCounters>();
   tx = std::make_unique<TxBuffers>();
   bridge = std::make_unique<BridgeStage>(*counters, *tx);
@@ -312,6 +355,9 @@ std::string PipelineHarness::State::flush(rte_mbuf** pkts, uint16_t n, uint16_t 
   const Totals t0 = read_totals(*counters, port_ids);
   L2ParseStage(*counters).process(snap, burst, now);
   const Totals t1 = read_totals(*counters, port_ids);
+  const uint16_t parsed = burst.count;
+  SliceStage(*counters).process(snap, burst, now);
+  const Totals t1s = read_totals(*counters, port_ids);
   const uint16_t survivors = burst.count;
   for (uint16_t i = 0; i < burst.count; ++i) {
     const rte_mbuf* m = burst.pkts[i];
@@ -385,24 +431,35 @@ std::string PipelineHarness::State::flush(rte_mbuf** pkts, uint16_t n, uint16_t 
       !e.empty()) {
     return e;
   }
-  if (verdicts(t0, t1, ingress, kParseVerdicts) != uint64_t{n} - survivors) return "the parse stage dropped a packet uncounted";
+  if (verdicts(t0, t1, ingress, kParseVerdicts) != uint64_t{n} - parsed) return "the parse stage dropped a packet uncounted";
+
+  // Slices: the policer's drops, on the ingress port, one per packet the stage took out, and the
+  // slices' own policed counts agree with the port's.
+  if (std::string e = drops_only(t1, t1s, ingress, {DropReason::policed}, {}, "slice"); !e.empty()) return e;
+  if (drop_delta(t1, t1s, ingress, DropReason::policed) != uint64_t{parsed} - survivors) {
+    return "the slice stage dropped a packet uncounted";
+  }
+  uint64_t slice_policed = 0, port_policed = 0;
+  for (uint16_t i = 0; slicing && i < slicing->count(); ++i) slice_policed += slicing->counters(i).policed.load();
+  for (uint16_t p = 0; p < kPorts; ++p) port_policed += t1s.ports[p].drops[unsigned(DropReason::policed)];
+  if (slice_policed != port_policed) return "the slices' policed counts differ from the ports'";
 
   // Bridge: of the packets it kept (not the router's), each dropped once or sent on (or lost to
   // the egress MTU).
-  if (std::string e = drops_only(t1, t2, ingress,
+  if (std::string e = drops_only(t1s, t2, ingress,
                                  {DropReason::hairpin, DropReason::no_egress, DropReason::fdb_full, DropReason::mac_limit},
                                  {DropReason::mtu}, "bridge");
       !e.empty()) {
     return e;
   }
-  if (t2.router.routed != t1.router.routed || t2.router.arp_requests != t1.router.arp_requests) {
+  if (t2.router.routed != t1s.router.routed || t2.router.arp_requests != t1s.router.arp_requests) {
     return "the bridge stage moved router counters";
   }
   const uint64_t bridged = survivors - routed_in;
-  const uint64_t bridge_dropped = verdicts(t1, t2, ingress, kBridgeVerdicts);
+  const uint64_t bridge_dropped = verdicts(t1s, t2, ingress, kBridgeVerdicts);
   uint64_t bridge_mtu = 0, bridged_sent = 0, refused_learns = 0;
-  for (uint16_t p = 0; p < kPorts; ++p) bridge_mtu += drop_delta(t1, t2, p, DropReason::mtu);
-  refused_learns = drop_delta(t1, t2, ingress, DropReason::fdb_full) + drop_delta(t1, t2, ingress, DropReason::mac_limit);
+  for (uint16_t p = 0; p < kPorts; ++p) bridge_mtu += drop_delta(t1s, t2, p, DropReason::mtu);
+  refused_learns = drop_delta(t1s, t2, ingress, DropReason::fdb_full) + drop_delta(t1s, t2, ingress, DropReason::mac_limit);
   for (uint16_t k = 0; k < n; ++k) {
     if (arrivals[k].member != kNoIndex && !arrivals[k].to_router && tally.copies[k] != 0) ++bridged_sent;
     if (arrivals[k].member == kNoIndex && tally.copies[k] != 0) return "a packet the parse stage dropped was sent";
@@ -537,6 +594,10 @@ PipelineHarness::Reached PipelineHarness::reached() const {
   r.router = t.router;
   for (const auto& [uplink, table] : s.nat_tables) r.nat_sessions += table->counters().sessions_created;
   r.nat_sessions -= s.nat_sessions_before;
+  for (uint16_t i = 0; s.slicing && i < s.slicing->count(); ++i) {
+    r.slice_packets[s.slicing->name(i)] = s.slicing->counters(i).packets.load();
+    r.remarked += s.slicing->counters(i).remarked.load();
+  }
   return r;
 }
 

@@ -23,7 +23,10 @@
 //               bit 3, bit 12 the harness writes a valid IPv4 header checksum, bit 13 a valid
 //               ICMP/UDP/TCP or ICMPv6 checksum (so mutations get past the checksum checks)
 //   then        the frame's bytes (fewer when the input ends)
-// Each burst runs through the parse, bridge, route and tx stages (Pipeline::run's order) and then
+// Slices (ingress only, no shaped port): EF (DSCP 46) remarked to 34, UDP to 9000-9099 policed
+// (srTCM 64 kbit/s, 1600-byte committed burst), VXLAN VNIs 100-199, the rest.
+// Each burst runs through the parse, slice, bridge, route and tx stages (Pipeline::run's order but
+// for the security stage) and then
 // it checks: no mbuf leaked; every received packet got exactly one verdict per stage that saw it
 // (counted drop, bridged, or the router's drop / reply / route); every frame on the wire carries
 // exactly its egress member's tags; a bridged frame stays in its network; a router frame has its
@@ -37,6 +40,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -66,6 +70,8 @@ class PipelineHarness {
     std::array<uint64_t, kDropReasonCount> drops{};
     RouterCounters router;
     uint64_t nat_sessions = 0;
+    std::map<std::string, uint64_t> slice_packets;  // classified into each slice, by name
+    uint64_t remarked = 0;
   };
   Reached reached() const;
 

@@ -14,6 +14,7 @@
 #include "edgegw/netproto/nat_table.hpp"
 #include "pipeline.hpp"
 #include "pipeline_harness.hpp"
+#include "slice_state.hpp"
 #include "snapshot_compile.hpp"
 
 namespace edgegw::dataplane::fuzz {
@@ -59,6 +60,11 @@ struct PipelineHarness::State {
   std::map<std::string, std::unique_ptr<netproto::NatTable>> nat_tables;  // by uplink
   uint64_t nat_sessions_before = 0;  // their sessions_created before the input
   std::unique_ptr<MacCounts> mac_counts;
+  // Ingress slicing (classification, policing, DSCP remarking; no shaped port): rebuilt by reset()
+  // so each input starts with full policer buckets.
+  SwitchSpec slice_spec;
+  std::map<std::string, uint16_t> index_of_port, index_of_network;
+  std::shared_ptr<SliceState> slicing;
   std::unique_ptr<WorkerCounters> counters;
   std::unique_ptr<TxBuffers> tx;
   std::unique_ptr<BridgeStage> bridge;

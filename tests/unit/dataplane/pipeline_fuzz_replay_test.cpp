@@ -55,6 +55,8 @@ TEST(PipelineFuzzReplay, CorpusAndRegressionsPassEveryCheck) {
       *to += from;
     }
     seeds.nat_sessions += r.nat_sessions;
+    for (const auto& [name, packets] : r.slice_packets) seeds.slice_packets[name] += packets;
+    seeds.remarked += r.remarked;
   }
   // The seeds reach every verdict but the two a healthy pool and net_null never give, so the
   // fuzzer starts from every path.
@@ -63,9 +65,8 @@ TEST(PipelineFuzzReplay, CorpusAndRegressionsPassEveryCheck) {
     if (reason == DropReason::no_mbuf || reason == DropReason::tx_full) continue;
     // The harness's ports have no security groups yet (SecurityTest covers the acl verdict).
     if (reason == DropReason::acl) continue;
-    // Nor slices (integration_slicing_test covers policed and the slice queues' drops).
-    if (reason == DropReason::policed || reason == DropReason::slice_queue_full || reason == DropReason::slice_red ||
-        reason == DropReason::slice_codel) {
+    // Its slices have no shaped port (integration_slicing_test and unit_slicing cover the queues' drops).
+    if (reason == DropReason::slice_queue_full || reason == DropReason::slice_red || reason == DropReason::slice_codel) {
       continue;
     }
     EXPECT_NE(seeds.drops[k], 0u) << "no seed is dropped as " << drop_reason_name(reason);
@@ -81,6 +82,10 @@ TEST(PipelineFuzzReplay, CorpusAndRegressionsPassEveryCheck) {
     EXPECT_NE(value, 0u) << "no seed reaches " << name;
   }
   EXPECT_NE(seeds.nat_sessions, 0u) << "no seed makes a NAT session";
+  for (const char* slice : {"ef", "metered", "tunnel", "rest"}) {
+    EXPECT_NE(seeds.slice_packets[slice], 0u) << "no seed is classified into slice " << slice;
+  }
+  EXPECT_NE(seeds.remarked, 0u) << "no seed is remarked";
 }
 
 }  // namespace
