@@ -319,7 +319,7 @@ void emit(const Json& j, Args& a) {
 // Latency samples (ns) summed up in microseconds; percentiles by nearest rank.
 struct Latency {
   uint64_t samples = 0;
-  double min = NAN, p50 = NAN, p99 = NAN, p999 = NAN, max = NAN, mean = NAN;
+  double min = NAN, p50 = NAN, p90 = NAN, p99 = NAN, p999 = NAN, max = NAN, mean = NAN;
 
   explicit Latency(std::vector<int64_t> v) : samples(v.size()) {
     if (v.empty()) return;
@@ -330,12 +330,12 @@ struct Latency {
     };
     double sum = 0;
     for (int64_t x : v) sum += static_cast<double>(x);
-    min = us(v.front()), p50 = pct(0.5), p99 = pct(0.99), p999 = pct(0.999), max = us(v.back());
+    min = us(v.front()), p50 = pct(0.5), p90 = pct(0.9), p99 = pct(0.99), p999 = pct(0.999), max = us(v.back());
     mean = sum / static_cast<double>(v.size()) / 1e3;
   }
   static double us(int64_t ns) { return static_cast<double>(ns) / 1e3; }
   void add_to(Json& j) const {
-    j.kv("p50_us", p50).kv("p99_us", p99).kv("p999_us", p999).kv("max_us", max).kv("mean_us", mean).kv("min_us", min);
+    j.kv("p50_us", p50).kv("p90_us", p90).kv("p99_us", p99).kv("p999_us", p999).kv("max_us", max).kv("mean_us", mean).kv("min_us", min);
   }
   std::string json() const {
     Json j;
