@@ -76,6 +76,9 @@ const Host& Topology::add_host(const std::string& ipv4) {
   must("ip link add " + dp_if + " type veth peer name " + h.host_if + " netns " + ns);
   // The root end must stay silent too: whatever its kernel stack sends, af_packet would forward.
   write_file("/proc/sys/net/ipv6/conf/" + dp_if + "/disable_ipv6", "1");
+  // Nor may it answer ARP for the box's own addresses (a tap port's): a reply from this end would
+  // race the one through the switch, and the winner would take the host's traffic past the switch.
+  write_file("/proc/sys/net/ipv4/conf/" + dp_if + "/arp_ignore", "8");
   must("ip -n " + ns + " link set " + h.host_if + " address " + mac_text);
   must("ip -n " + ns + " link set lo up");
   if (!ipv4.empty()) {
